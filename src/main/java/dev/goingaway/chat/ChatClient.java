@@ -1,0 +1,117 @@
+package dev.goingaway.chat;
+
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Session;
+
+import dev.goingaway.store.Tally;
+
+/**
+ * One open WebSocket: which chat session it carries, in which room, its outbox and its rate
+ * limit. State that must outlive Liberty's view of the socket lives here, not in the
+ * {@link Session}'s user properties (Liberty may clear those while tearing a session down).
+ */
+public final class ChatClient {
+
+    private final Session ws;
+    private final String connectionId;
+    private final String sessionId;
+    private final String room;
+    private final Tally tally;
+    private final Outbox outbox;
+    private final RateLimiter limiter;
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private volatile long lastPongNanos;
+
+    ChatClient(Session ws, String sessionId, String room, Tally tally, int sendQueueLimit, int rateLimit) {
+        this.ws = ws;
+        this.connectionId = ws.getId();
+        this.sessionId = sessionId;
+        this.room = room;
+        this.tally = tally;
+        this.outbox = new Outbox(ws.getAsyncRemote(), sendQueueLimit);
+        long now = System.nanoTime();
+        this.limiter = new RateLimiter(rateLimit, now);
+        this.lastPongNanos = now;
+    }
+
+    /** The container's id of the socket. */
+    public String connectionId() {
+        return connectionId;
+    }
+
+    /** The chat session id (survives reconnects). */
+    public String sessionId() {
+        return sessionId;
+    }
+
+    public String room() {
+        return room;
+    }
+
+    public Tally tally() {
+        return tally;
+    }
+
+    public long total() {
+        return tally.total();
+    }
+
+    /** Queues a frame; see {@link Outbox#offer}. */
+    public CompletableFuture<Void> send(String frame) {
+        return outbox.offer(frame);
+    }
+
+    public int queued() {
+        return outbox.size();
+    }
+
+    RateLimiter limiter() {
+        return limiter;
+    }
+
+    public Session socket() {
+        return ws;
+    }
+
+    /** The last sign that the peer is alive: a pong, or a frame the container finished writing. */
+    public long lastSeenNanos() {
+        return Math.max(lastPongNanos, outbox.lastProgressNanos());
+    }
+
+    void ponged(long nanos) {
+        lastPongNanos = nanos;
+    }
+
+    /** Whether a close has been started (by the server) on this connection. */
+    public boolean closing() {
+        return closing.get();
+    }
+
+    /**
+     * Closes the socket with a code, once; later calls do nothing and return false. Blocks only
+     * as long as the container's close does; callers on a deadline run it on their own executor.
+     */
+    public boolean close(CloseReason.CloseCode code, String reason) throws IOException {
+        if (!closing.compareAndSet(false, true)) {
+            return false;
+        }
+        try {
+            if (ws.isOpen()) {
+                ws.close(new CloseReason(code, reason));
+            }
+            return true;
+        } finally {
+            outbox.close();
+        }
+    }
+
+    /** Marks the connection as gone without sending anything (the peer closed or failed). */
+    void gone() {
+        closing.set(true);
+        outbox.close();
+    }
+}

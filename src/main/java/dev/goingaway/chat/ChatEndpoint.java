@@ -1,0 +1,57 @@
+package dev.goingaway.chat;
+
+import java.nio.ByteBuffer;
+
+import jakarta.enterprise.context.Dependent;
+import jakarta.inject.Inject;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.OnClose;
+import jakarta.websocket.OnError;
+import jakarta.websocket.OnMessage;
+import jakarta.websocket.OnOpen;
+import jakarta.websocket.PongMessage;
+import jakarta.websocket.Session;
+import jakarta.websocket.server.ServerEndpoint;
+
+/**
+ * {@code ws://HOST:9080/ws/chat?session=ID&room=R}. Thin on purpose: each callback goes to
+ * {@link ChatService}. {@code @Dependent} makes it a CDI bean, without which Liberty leaves
+ * the injected field null (FFDC CWOWB1006E).
+ */
+@Dependent
+@ServerEndpoint(value = "/ws/chat", configurator = HandshakeGuard.class)
+public class ChatEndpoint {
+
+    @Inject
+    ChatService chat;
+
+    @OnOpen
+    public void onOpen(Session session) {
+        chat.open(session);
+    }
+
+    @OnMessage
+    public void onText(Session session, String text) {
+        chat.receive(session, text);
+    }
+
+    @OnMessage
+    public void onBinary(Session session, ByteBuffer data) {
+        chat.binary(session);
+    }
+
+    @OnMessage
+    public void onPong(Session session, PongMessage pong) {
+        chat.pong(session);
+    }
+
+    @OnClose
+    public void onClose(Session session, CloseReason reason) {
+        chat.closed(session, reason);
+    }
+
+    @OnError
+    public void onError(Session session, Throwable error) {
+        chat.failed(session, error);
+    }
+}

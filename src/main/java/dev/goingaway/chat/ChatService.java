@@ -1,0 +1,361 @@
+package dev.goingaway.chat;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.json.JsonValue;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.CloseReason.CloseCode;
+import jakarta.websocket.CloseReason.CloseCodes;
+import jakarta.websocket.Session;
+
+import dev.goingaway.config.Settings;
+import dev.goingaway.store.SessionTotals;
+import dev.goingaway.store.Tally;
+
+/**
+ * What the chat does with each WebSocket event: admits or refuses a connection, welcomes it
+ * with its restored total, counts each client message exactly once, hands it to the room and
+ * answers it with exactly one {@code ack} or {@code error}. All state lives in
+ * {@link SessionRegistry} and {@link SessionTotals}; the endpoint only forwards.
+ */
+@ApplicationScoped
+public class ChatService {
+
+    private static final Logger LOG = Logger.getLogger(ChatService.class.getName());
+
+    /** WebSocket close code 1013, "try again later" (not in {@link CloseCodes}). */
+    public static final CloseCode TRY_AGAIN_LATER = CloseCodes.getCloseCode(1013);
+
+    @Inject
+    Settings settings;
+
+    @Inject
+    SessionRegistry registry;
+
+    @Inject
+    SessionTotals totals;
+
+    @Inject
+    ChatMetrics metrics;
+
+    @Inject
+    Admission admission;
+
+    private FrameCodec codec;
+    private ExecutorService closer;
+
+    @PostConstruct
+    void start() {
+        codec = new FrameCodec(settings.maxTextChars());
+        closer = Executors.newCachedThreadPool(daemon("goingaway-close-"));
+    }
+
+    // ---- connection lifecycle -------------------------------------------------------------
+
+    /** A handshake completed: refuse it with a close code, or register it and send welcome. */
+    public void open(Session ws) {
+        Map<String, Object> props = ws.getUserProperties();
+        if (admission.draining()) {
+            refuse(ws, "draining", TRY_AGAIN_LATER, "server is shutting down, reconnect to another instance");
+            return;
+        }
+        if (Boolean.FALSE.equals(props.get(HandshakeGuard.ORIGIN_ALLOWED))) {
+            refuse(ws, "origin", CloseCodes.VIOLATED_POLICY, "origin not allowed");
+            LOG.log(Level.WARNING, "connection_refused reason=origin origin={0}", props.get(HandshakeGuard.ORIGIN));
+            return;
+        }
+        if (registry.size() >= settings.maxConnections()) {
+            refuse(ws, "capacity", TRY_AGAIN_LATER, "instance is at its connection limit");
+            return;
+        }
+        String room = param(ws, "room");
+        if (room == null) {
+            room = Names.DEFAULT_ROOM;
+        } else if (!Names.validRoom(room)) {
+            metrics.error(ErrorCode.BAD_ROOM);
+            metrics.refused("bad_room");
+            String frame = codec.encode(new Frames.Error(null, ErrorCode.BAD_ROOM,
+                    "room must be 1-64 characters of A-Z a-z 0-9 _ -"));
+            sendThenClose(ws, frame, CloseCodes.VIOLATED_POLICY, "invalid room");
+            return;
+        }
+
+        String requested = param(ws, "session");
+        boolean resumed = requested != null && Names.validSession(requested);
+        String sessionId = resumed ? requested : UUID.randomUUID().toString();
+
+        ws.setMaxTextMessageBufferSize(settings.maxMessageBytes());
+        ws.setMaxBinaryMessageBufferSize(1024);
+        ws.setMaxIdleTimeout(0);
+
+        Tally tally = registry.acquireTally(sessionId, id -> totals.open(id, resumed));
+        ChatClient client;
+        try {
+            client = new ChatClient(ws, sessionId, room, tally, settings.sendQueueLimit(), settings.rateLimit());
+        } catch (RuntimeException e) {
+            registry.release(sessionId);
+            throw e;
+        }
+        registry.add(client);
+        // The drain flips the flag and then takes its list of clients. A connection registered
+        // before the flip is on that list and gets a bye; one that sees the flag here was
+        // possibly registered too late for the list, so it refuses itself.
+        if (admission.draining()) {
+            registry.remove(client.connectionId());
+            client.gone();
+            refuse(ws, "draining", TRY_AGAIN_LATER, "server is shutting down, reconnect to another instance");
+            return;
+        }
+        metrics.opened();
+        if (requested != null && !resumed) {
+            send(client, new Frames.Error(null, ErrorCode.BAD_SESSION, "session id not recognised; a new session was started"));
+        }
+        send(client, new Frames.Welcome(sessionId, room, tally.total(), settings.instance()));
+        LOG.log(Level.FINE, "session_id={0} opened room={1} total={2} resumed={3}",
+                new Object[] {sessionId, room, tally.total(), resumed});
+    }
+
+    /** The peer closed (or Liberty tore the socket down). */
+    public void closed(Session ws, CloseReason reason) {
+        ChatClient client = registry.remove(ws.getId());
+        if (client != null) {
+            client.gone();
+            totals.changed(client.tally());
+            metrics.closed();
+            LOG.log(Level.FINE, "session_id={0} closed code={1} reason={2}",
+                    new Object[] {client.sessionId(), reason.getCloseCode().getCode(), reason.getReasonPhrase()});
+        }
+    }
+
+    /** A transport error; the container closes the socket after this, but do not rely on it. */
+    public void failed(Session ws, Throwable error) {
+        ChatClient client = registry.remove(ws.getId());
+        String who = client != null ? client.sessionId() : "(unregistered " + ws.getId() + ")";
+        if (client != null) {
+            client.gone();
+            totals.changed(client.tally());
+            metrics.closed();
+        }
+        // A client vanishing mid-frame is normal life for a public service, not a server fault.
+        Level level = error instanceof IOException ? Level.FINE : Level.WARNING;
+        LOG.log(level, "session_id={0} error: {1}", new Object[] {who, String.valueOf(error)});
+    }
+
+    // ---- messages ---------------------------------------------------------------------------
+
+    /** A text frame from a client: exactly one ack or error goes back, whatever it contains. */
+    public void receive(Session ws, String text) {
+        ChatClient client = registry.get(ws.getId());
+        if (client == null) {
+            return; // closed concurrently; nothing to answer on
+        }
+        metrics.received();
+        if (!admission.enter()) {
+            reject(client, new Inbound.Rejected(quickId(text), ErrorCode.DRAINING,
+                    "server is shutting down; not counted, send again after reconnecting"));
+            return;
+        }
+        try {
+            process(client, text);
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "session_id=" + client.sessionId() + " message failed", e);
+            reject(client, new Inbound.Rejected(null, ErrorCode.INTERNAL, "server error; message not counted"));
+        } finally {
+            admission.exit();
+        }
+    }
+
+    private void process(ChatClient client, String text) {
+        if (!client.limiter().tryAcquire(System.nanoTime())) {
+            reject(client, new Inbound.Rejected(quickId(text), ErrorCode.RATE_LIMITED,
+                    "more than " + settings.rateLimit() + " messages per second"));
+            if (client.limiter().refusedInARow() >= client.limiter().disconnectAfter()) {
+                LOG.log(Level.WARNING, "session_id={0} closed: rate limit exceeded persistently", client.sessionId());
+                closeAsync(client, CloseCodes.VIOLATED_POLICY, "rate limit exceeded");
+            }
+            return;
+        }
+        Inbound inbound = codec.decode(text);
+        if (inbound instanceof Inbound.Rejected rejected) {
+            reject(client, rejected);
+            return;
+        }
+        Inbound.ChatMessage message = (Inbound.ChatMessage) inbound;
+        String idKey = FrameCodec.idKey(message.id());
+        Tally tally = client.tally();
+        if (tally.seen(idKey)) {
+            // A re-send of a message already counted (the client did not see its ack before a
+            // reconnect): acknowledge again, do not count or deliver twice.
+            metrics.duplicate();
+            ack(client, message.id(), tally.total());
+            return;
+        }
+        long total = tally.count(idKey);
+        totals.changed(tally);
+        String frame = codec.encode(new Frames.Message(client.room(), client.sessionId(), message.text(),
+                System.currentTimeMillis()));
+        deliverToRoom(client.room(), frame);
+        ack(client, message.id(), total);
+    }
+
+    /** A binary frame: not part of the protocol. */
+    public void binary(Session ws) {
+        ChatClient client = registry.get(ws.getId());
+        if (client != null) {
+            closeAsync(client, CloseCodes.CANNOT_ACCEPT, "binary frames are not supported");
+        }
+    }
+
+    public void pong(Session ws) {
+        ChatClient client = registry.get(ws.getId());
+        if (client != null) {
+            client.ponged(System.nanoTime());
+        }
+    }
+
+    // ---- fan-out ------------------------------------------------------------------------------
+
+    /** Hands an encoded frame to every connection in a room on this instance; returns how many. */
+    public int deliverToRoom(String room, String frame) {
+        int n = 0;
+        for (ChatClient member : registry.inRoom(room)) {
+            if (deliver(member, frame)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Hands a broadcast to every connection on this instance; returns how many. */
+    public int deliverToAll(Frames.Broadcast broadcast) {
+        String frame = codec.encode(broadcast);
+        int n = 0;
+        for (ChatClient client : registry.all()) {
+            if (deliver(client, frame)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private boolean deliver(ChatClient client, String frame) {
+        if (client.closing()) {
+            return false;
+        }
+        CompletableFuture<Void> sent = client.send(frame);
+        sent.whenComplete((v, e) -> {
+            if (e instanceof Outbox.Overflow) {
+                slowConsumer(client, e);
+            }
+        });
+        return !sent.isCompletedExceptionally();
+    }
+
+    private void slowConsumer(ChatClient client, Throwable e) {
+        if (!client.closing()) {
+            metrics.slowConsumer();
+            LOG.log(Level.WARNING, "session_id={0} closed: {1}", new Object[] {client.sessionId(), e.getMessage()});
+            closeAsync(client, CloseCodes.VIOLATED_POLICY, "not reading: send queue full");
+        }
+    }
+
+    // ---- answers ------------------------------------------------------------------------------
+
+    private void ack(ChatClient client, JsonValue id, long total) {
+        send(client, new Frames.Ack(id, total));
+        metrics.acked();
+    }
+
+    private void reject(ChatClient client, Inbound.Rejected rejected) {
+        metrics.error(rejected.code());
+        send(client, new Frames.Error(rejected.id(), rejected.code(), rejected.reason()));
+        LOG.log(Level.FINE, "session_id={0} error code={1}", new Object[] {client.sessionId(), rejected.code().wire()});
+    }
+
+    /** Encodes and queues a frame for one client; a full outbox closes that client. */
+    public CompletableFuture<Void> send(ChatClient client, Object frame) {
+        CompletableFuture<Void> sent = client.send(codec.encode(frame));
+        sent.whenComplete((v, e) -> {
+            if (e instanceof Outbox.Overflow) {
+                slowConsumer(client, e);
+            }
+        });
+        return sent;
+    }
+
+    /** The client's id, read leniently, for answers to frames refused before full decoding. */
+    private JsonValue quickId(String text) {
+        Inbound decoded = codec.decode(text);
+        return decoded.id();
+    }
+
+    public String encode(Object frame) {
+        return codec.encode(frame);
+    }
+
+    // ---- closing ------------------------------------------------------------------------------
+
+    /** Closes a client on the close executor, so no caller ever blocks on a peer's socket. */
+    public CompletableFuture<Boolean> closeAsync(ChatClient client, CloseCode code, String reason) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return client.close(code, reason);
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.FINE, "session_id={0} close failed: {1}", new Object[] {client.sessionId(), e.toString()});
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, closer);
+    }
+
+    private void refuse(Session ws, String why, CloseCode code, String reason) {
+        metrics.refused(why);
+        try {
+            ws.close(new CloseReason(code, reason));
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "refused connection {0} could not be closed cleanly: {1}", new Object[] {ws.getId(), e.toString()});
+        }
+    }
+
+    private void sendThenClose(Session ws, String frame, CloseCode code, String reason) {
+        ws.getAsyncRemote().sendText(frame, result -> closer.execute(() -> {
+            try {
+                ws.close(new CloseReason(code, reason));
+            } catch (IOException e) {
+                LOG.log(Level.FINE, "connection {0} could not be closed cleanly: {1}", new Object[] {ws.getId(), e.toString()});
+            }
+        }));
+    }
+
+    private static String param(Session ws, String name) {
+        List<String> values = ws.getRequestParameterMap().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    static ThreadFactory daemon(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    @PreDestroy
+    void stop() {
+        closer.shutdown();
+    }
+}

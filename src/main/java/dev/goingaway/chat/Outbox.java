@@ -1,0 +1,136 @@
+package dev.goingaway.chat;
+
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.websocket.RemoteEndpoint;
+import jakarta.websocket.SendResult;
+
+/**
+ * A session's outgoing frames, sent one at a time with the container's asynchronous API and
+ * bounded in length. Nothing ever waits on a client's socket: a client that stops reading
+ * fills its own outbox, {@link #offer} then refuses, and the caller closes that client
+ * without slowing anyone else. Frames leave in the order they were offered, so an {@code ack}
+ * queued before the {@code bye} always reaches the client before it.
+ */
+public final class Outbox {
+
+    /** Raised (as a failed future) when the client is not reading fast enough. */
+    public static final class Overflow extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Overflow(int limit) {
+            super("send queue full (" + limit + " frames): client is not reading");
+        }
+    }
+
+    private record Pending(String text, CompletableFuture<Void> done) {
+    }
+
+    private final RemoteEndpoint.Async remote;
+    private final int limit;
+    private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger size = new AtomicInteger();
+    private final AtomicBoolean sending = new AtomicBoolean();
+    private volatile boolean closed;
+    /** The thread inside {@link #pump()}, if any. */
+    private volatile Thread pumping;
+    private volatile long lastProgressNanos = System.nanoTime();
+
+    public Outbox(RemoteEndpoint.Async remote, int limit) {
+        this.remote = remote;
+        this.limit = limit;
+    }
+
+    /**
+     * Queues a frame. The future completes when the container has written it, or fails with
+     * {@link Overflow} if the client has {@code limit} frames unread, or with the send error.
+     */
+    public CompletableFuture<Void> offer(String text) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (closed) {
+            done.completeExceptionally(new IllegalStateException("outbox closed"));
+            return done;
+        }
+        if (size.incrementAndGet() > limit) {
+            size.decrementAndGet();
+            done.completeExceptionally(new Overflow(limit));
+            return done;
+        }
+        queue.add(new Pending(text, done));
+        pump();
+        return done;
+    }
+
+    /** When the container last finished writing a frame of this outbox. */
+    public long lastProgressNanos() {
+        return lastProgressNanos;
+    }
+
+    /** Frames queued or being written. */
+    public int size() {
+        return size.get();
+    }
+
+    /** Refuses further frames and fails the queued ones; used once the socket is gone. */
+    public void close() {
+        closed = true;
+        Pending p;
+        while ((p = queue.poll()) != null) {
+            size.decrementAndGet();
+            p.done().completeExceptionally(new IllegalStateException("connection closed"));
+        }
+    }
+
+    private void pump() {
+        // A container that completes a send on the calling thread would otherwise recurse
+        // through onSent -> pump once per queued frame; the loop below takes over instead.
+        Thread me = Thread.currentThread();
+        if (pumping == me) {
+            return;
+        }
+        pumping = me;
+        try {
+            while (!queue.isEmpty() && sending.compareAndSet(false, true)) {
+                Pending p = queue.poll();
+                if (p == null) {
+                    sending.set(false);
+                    continue;
+                }
+                try {
+                    remote.sendText(p.text(), result -> onSent(p, result));
+                } catch (RuntimeException e) {
+                    size.decrementAndGet();
+                    sending.set(false);
+                    p.done().completeExceptionally(e);
+                }
+            }
+        } finally {
+            pumping = null;
+        }
+        // A frame offered by another thread while this one was leaving the loop would
+        // otherwise wait for the next offer.
+        if (!queue.isEmpty() && !sending.get()) {
+            pump();
+        }
+    }
+
+    private void onSent(Pending p, SendResult result) {
+        size.decrementAndGet();
+        sending.set(false);
+        if (result.isOK()) {
+            lastProgressNanos = System.nanoTime();
+            p.done().complete(null);
+        } else {
+            p.done().completeExceptionally(result.getException());
+        }
+        if (closed) {
+            close();
+        } else {
+            pump();
+        }
+    }
+}

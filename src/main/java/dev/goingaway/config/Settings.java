@@ -1,0 +1,170 @@
+package dev.goingaway.config;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The service's settings in one place, each with the environment variable that sets it.
+ * Values are read once at startup; a bad value fails the deployment with the key's name
+ * instead of surfacing later as a strange timeout.
+ */
+@ApplicationScoped
+public class Settings {
+
+    /** {@code REDIS_URL}: {@code redis://[:password@]host:port[/db]}; unset means in-memory store. */
+    @Inject @ConfigProperty(name = "redis.url")
+    Optional<String> redisUrl;
+
+    /** {@code REDIS_TIMEOUT}: connect and read timeout for every Redis call. */
+    @Inject @ConfigProperty(name = "redis.timeout", defaultValue = "500ms")
+    Duration redisTimeout;
+
+    /** {@code SHUTDOWN_DEADLINE}: the whole drain, from signal to the hand-over to Liberty. */
+    @Inject @ConfigProperty(name = "shutdown.deadline", defaultValue = "8s")
+    Duration shutdownDeadline;
+
+    /** {@code SHUTDOWN_DRAIN_DELAY}: readiness DOWN before clients are told to leave. */
+    @Inject @ConfigProperty(name = "shutdown.drain.delay", defaultValue = "0s")
+    Duration shutdownDrainDelay;
+
+    /** {@code RECONNECT_SPREAD}: window that each client's {@code reconnectAfterMs} is drawn from. */
+    @Inject @ConfigProperty(name = "reconnect.spread", defaultValue = "5s")
+    Duration reconnectSpread;
+
+    /** {@code HEARTBEAT_INTERVAL}: WebSocket ping interval; a peer silent for two is closed. */
+    @Inject @ConfigProperty(name = "heartbeat.interval", defaultValue = "25s")
+    Duration heartbeatInterval;
+
+    /** {@code BROADCAST_TOKEN}: bearer token of the broadcast API; unset refuses every call. */
+    @Inject @ConfigProperty(name = "broadcast.token")
+    Optional<String> broadcastToken;
+
+    /** {@code ALLOWED_ORIGINS}: comma list of origins allowed to open WebSockets. */
+    @Inject @ConfigProperty(name = "allowed.origins")
+    Optional<String> allowedOrigins;
+
+    /** {@code MAX_MESSAGE_BYTES}: largest accepted frame; larger ones close the socket with 1009. */
+    @Inject @ConfigProperty(name = "max.message.bytes", defaultValue = "65536")
+    int maxMessageBytes;
+
+    /** {@code MAX_TEXT_CHARS}: longest chat text; longer gets a {@code too_large} error frame. */
+    @Inject @ConfigProperty(name = "max.text.chars", defaultValue = "4000")
+    int maxTextChars;
+
+    /** {@code SESSION_TTL}: how long a session's total is kept in the store. */
+    @Inject @ConfigProperty(name = "session.ttl", defaultValue = "24h")
+    Duration sessionTtl;
+
+    /** {@code RATE_LIMIT}: messages per second a session may send (bursts of twice that). */
+    @Inject @ConfigProperty(name = "rate.limit", defaultValue = "50")
+    int rateLimit;
+
+    /** {@code MAX_CONNECTIONS}: open WebSockets per instance; more are closed with 1013. */
+    @Inject @ConfigProperty(name = "max.connections", defaultValue = "20000")
+    int maxConnections;
+
+    /** {@code SEND_QUEUE_LIMIT}: frames queued to one client before it counts as not reading. */
+    @Inject @ConfigProperty(name = "send.queue.limit", defaultValue = "1024")
+    int sendQueueLimit;
+
+    /** {@code INSTANCE_ID}: this instance's name in frames and logs; default host name + random. */
+    @Inject @ConfigProperty(name = "instance.id")
+    Optional<String> instanceId;
+
+    private String instance;
+    private Set<String> origins;
+
+    public Optional<String> redisUrl() {
+        return redisUrl.filter(s -> !s.isBlank());
+    }
+
+    public Duration redisTimeout() {
+        return redisTimeout;
+    }
+
+    public Duration shutdownDeadline() {
+        return shutdownDeadline;
+    }
+
+    public Duration shutdownDrainDelay() {
+        return shutdownDrainDelay;
+    }
+
+    public Duration reconnectSpread() {
+        return reconnectSpread;
+    }
+
+    public Duration heartbeatInterval() {
+        return heartbeatInterval;
+    }
+
+    public Optional<String> broadcastToken() {
+        return broadcastToken.filter(s -> !s.isBlank());
+    }
+
+    /** Allowed origins; empty means same origin only. */
+    public synchronized Set<String> allowedOrigins() {
+        if (origins == null) {
+            origins = allowedOrigins.map(s -> Arrays.stream(s.split(","))
+                            .map(String::trim).filter(o -> !o.isEmpty())
+                            .map(o -> o.endsWith("/") ? o.substring(0, o.length() - 1) : o)
+                            .collect(Collectors.toUnmodifiableSet()))
+                    .orElse(Set.of());
+        }
+        return origins;
+    }
+
+    public int maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    public int maxTextChars() {
+        return maxTextChars;
+    }
+
+    public Duration sessionTtl() {
+        return sessionTtl;
+    }
+
+    public int rateLimit() {
+        return rateLimit;
+    }
+
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    public int sendQueueLimit() {
+        return sendQueueLimit;
+    }
+
+    /** This instance's name: {@code INSTANCE_ID}, else host name plus a short random suffix. */
+    public synchronized String instance() {
+        if (instance == null) {
+            instance = instanceId.filter(s -> !s.isBlank()).orElseGet(Settings::defaultInstance);
+        }
+        return instance;
+    }
+
+    private static String defaultInstance() {
+        String host = System.getenv("HOSTNAME");
+        if (host == null || host.isBlank()) {
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                host = "goingaway";
+            }
+        }
+        return host + "-" + UUID.randomUUID().toString().substring(0, 4);
+    }
+}

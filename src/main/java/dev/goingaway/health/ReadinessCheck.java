@@ -1,0 +1,45 @@
+package dev.goingaway.health;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.goingaway.chat.Admission;
+import dev.goingaway.chat.SessionRegistry;
+import dev.goingaway.store.SessionTotals;
+import dev.goingaway.store.StoreStatus;
+
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+/** DOWN while draining; always says how the store is doing and how busy the instance is. */
+@Readiness
+@ApplicationScoped
+public class ReadinessCheck implements HealthCheck {
+
+    @Inject
+    Admission admission;
+
+    @Inject
+    SessionRegistry sessions;
+
+    @Inject
+    SessionTotals totals;
+
+    @Override
+    public HealthCheckResponse call() {
+        StoreStatus store = totals.status();
+        HealthCheckResponseBuilder b = HealthCheckResponse.named("chat")
+                .status(admission.ready())
+                .withData("draining", admission.draining())
+                .withData("sessions", sessions.size())
+                .withData("store", store.store())
+                .withData("storeReachable", store.reachable())
+                .withData("storePendingWrites", store.pendingWrites());
+        if (store.lastError() != null) {
+            b.withData("storeError", store.lastError()).withData("storeDownSince", store.since().toString());
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,270 @@
+package dev.goingaway.shutdown;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbBuilder;
+
+import dev.goingaway.chat.Admission;
+import dev.goingaway.chat.ChatClient;
+import dev.goingaway.chat.ChatService;
+import dev.goingaway.chat.SessionRegistry;
+import dev.goingaway.config.Settings;
+import dev.goingaway.store.SessionTotals;
+import dev.goingaway.store.StoreException;
+import dev.goingaway.store.StoreStatus;
+
+/**
+ * The drain, in the order of DESIGN.md's shutdown sequence. It runs once per application,
+ * whatever starts it (a signal, an application stop); later calls get the same result.
+ *
+ * <ol>
+ *   <li>readiness DOWN, while the port still answers;</li>
+ *   <li>the configured drain delay, serving as usual, so load balancers can notice;</li>
+ *   <li>new handshakes refused (1013), new messages answered {@code draining}, and the
+ *       messages already being processed finish with their ack or error;</li>
+ *   <li>every session's total written to the store (pipelined, bounded) — before the byes, so
+ *       a client that reconnects at once to another instance finds its total there;</li>
+ *   <li>{@code bye} then close 1001 to every connection, in parallel, bounded;</li>
+ *   <li>anything still pending written, and the report stored;</li>
+ *   <li>the caller hands over to Liberty's own stop (signal path) or returns (app stop).</li>
+ * </ol>
+ */
+@ApplicationScoped
+public class GracefulShutdown {
+
+    private static final Logger LOG = Logger.getLogger(GracefulShutdown.class.getName());
+    private static final Logger EVENTS = Logger.getLogger("dev.goingaway.shutdown.events");
+
+    /** The watchdog halts the JVM this long after the drain deadline (8 s + 1.5 s = 9.5 s). */
+    static final long HALT_MARGIN_MILLIS = 1_500;
+    /** Kept back from the deadline for the last store writes and the report. */
+    private static final long RESERVE_MILLIS = 600;
+    /** Parallel closes; Liberty's close is synchronous and partly waits on I/O. */
+    private static final int CLOSE_THREADS = 32;
+
+    @Inject
+    Settings settings;
+
+    @Inject
+    Admission admission;
+
+    @Inject
+    SessionRegistry registry;
+
+    @Inject
+    ChatService chat;
+
+    @Inject
+    SessionTotals totals;
+
+    @Inject
+    ShutdownMetrics metrics;
+
+    private final AtomicReference<CompletableFuture<ShutdownReport>> run = new AtomicReference<>();
+    private volatile SignalTrap trap;
+    private volatile boolean armed;
+
+    /** Installs the signal handlers; called once the application has started. */
+    void arm() {
+        SignalTrap t = new SignalTrap(this::onSignal);
+        armed = t.install();
+        trap = t;
+        LOG.log(Level.INFO, "graceful shutdown armed={0}: SIGTERM drains within {1} ms, process halted by {2} ms",
+                new Object[] {armed, settings.shutdownDeadline().toMillis(), hardBoundMillis()});
+    }
+
+    /** Whether SIGTERM will run the drain. */
+    public boolean armed() {
+        return armed;
+    }
+
+    public String signalHandlerState() {
+        SignalTrap t = trap;
+        return t == null ? "not installed" : t.state();
+    }
+
+    /** Whether a drain has started. */
+    public boolean started() {
+        return run.get() != null;
+    }
+
+    /** The signal path: bound the whole process, drain, then let the signal continue to Liberty. */
+    private void onSignal() {
+        long start = System.nanoTime();
+        ExitWatchdog.arm(start, hardBoundMillis());
+        drain("SIGTERM", start).join();
+    }
+
+    long hardBoundMillis() {
+        return settings.shutdownDeadline().toMillis() + HALT_MARGIN_MILLIS;
+    }
+
+    /** Starts (or joins) the drain; the future completes when every client has been let go. */
+    public CompletableFuture<ShutdownReport> drain(String cause) {
+        return drain(cause, System.nanoTime());
+    }
+
+    private CompletableFuture<ShutdownReport> drain(String cause, long start) {
+        CompletableFuture<ShutdownReport> mine = new CompletableFuture<>();
+        if (!run.compareAndSet(null, mine)) {
+            return run.get();
+        }
+        try {
+            mine.complete(runDrain(cause, start));
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.SEVERE, "drain failed", e);
+            mine.completeExceptionally(e);
+        }
+        return mine;
+    }
+
+    private ShutdownReport runDrain(String cause, long start) {
+        long deadline = start + settings.shutdownDeadline().toNanos();
+        Map<String, Long> phases = new LinkedHashMap<>();
+        Instant startedAt = Instant.now();
+        metrics.started();
+        EVENTS.log(Level.INFO, "ws_shutdown_started cause={0} sessions={1} deadline_ms={2}",
+                new Object[] {cause, registry.size(), settings.shutdownDeadline().toMillis()});
+
+        // 1. Readiness DOWN: load balancers stop sending new clients; everything else goes on.
+        admission.notReady();
+        phases.put("readinessDown", sinceMillis(start));
+
+        // 2. Drain delay: keep serving while endpoints are removed (0 by default: on Kubernetes
+        //    the preStop hook has already waited before the signal was sent).
+        long delay = Math.min(settings.shutdownDrainDelay().toNanos(), (deadline - System.nanoTime()) / 2);
+        if (delay > 0) {
+            sleepNanos(delay);
+        }
+        phases.put("drainDelayDone", sinceMillis(start));
+
+        // 3. Refuse new work; let the messages already in flight finish with their ack or error.
+        admission.startDraining();
+        int inFlightAtStart = admission.inFlight();
+        boolean idle = awaitIdle(Math.min(TimeUnit.SECONDS.toNanos(2), remaining(deadline) / 4));
+        int inFlightLeft = idle ? 0 : admission.inFlight();
+        phases.put("inFlightDone", sinceMillis(start));
+
+        // 4. Totals are final now: write them before anyone is told to reconnect elsewhere.
+        List<ChatClient> clients = new ArrayList<>(registry.all());
+        int saved = totals.flush(Duration.ofNanos(Math.min(2 * settings.redisTimeout().toNanos(), remaining(deadline) / 4)));
+        metrics.saved(saved);
+        EVENTS.log(Level.INFO, "ws_shutdown_session_saved sessions={0} pending={1}", new Object[] {saved, totals.pendingWrites()});
+        phases.put("totalsSaved", sinceMillis(start));
+
+        // 5. bye, then close 1001, to every connection, in parallel.
+        long closeDeadline = deadline - TimeUnit.MILLISECONDS.toNanos(RESERVE_MILLIS);
+        long byeDeadline = System.nanoTime() + (closeDeadline - System.nanoTime()) / 2;
+        Farewell.Result farewell;
+        ExecutorService closers = Executors.newFixedThreadPool(CLOSE_THREADS, daemon("goingaway-farewell-"));
+        ExecutorService stuck = Executors.newCachedThreadPool(daemon("goingaway-farewell-stuck-"));
+        try {
+            farewell = new Farewell(chat, closers, stuck)
+                    .run(clients, settings.reconnectSpread().toMillis(), byeDeadline, closeDeadline);
+        } finally {
+            closers.shutdownNow();
+            stuck.shutdownNow();
+        }
+        metrics.byes(farewell.byesSent(), farewell.byeFailures());
+        metrics.closeFailed(farewell.closeFailures());
+        metrics.leftOpen(farewell.leftOpen());
+        phases.put("byesSent", farewell.lastByeNanos() == 0 ? -1 : (farewell.lastByeNanos() - start) / 1_000_000);
+        phases.put("allClosed", sinceMillis(start));
+        EVENTS.log(Level.INFO, "ws_shutdown_bye_sent sessions={0} failed={1}",
+                new Object[] {farewell.byesSent(), farewell.byeFailures()});
+        if (farewell.closeFailures() > 0 || farewell.leftOpen() > 0) {
+            EVENTS.log(Level.WARNING, "ws_shutdown_close_failed failures={0} left_open={1}",
+                    new Object[] {farewell.closeFailures(), farewell.leftOpen()});
+        }
+
+        // 6. Anything counted after step 4 (a message that overran its wait), then the report.
+        int late = totals.pendingWrites() > 0 ? totals.flush(Duration.ofNanos(Math.max(0, remaining(deadline) / 2))) : 0;
+        metrics.saved(late);
+        StoreStatus store = totals.status();
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        ShutdownReport report = new ShutdownReport(settings.instance(), cause, startedAt.toString(), took.toMillis(),
+                clients.size(), farewell.byesSent(), farewell.byeFailures(), farewell.closed(),
+                farewell.closeFailures(), farewell.leftOpen(), inFlightAtStart, inFlightLeft, saved + late,
+                store.reachable() ? null : store.lastError(), phases);
+        saveReport(report);
+        metrics.completed(took);
+        EVENTS.log(Level.INFO, "ws_shutdown_completed cause={0} duration_ms={1} sessions={2} byes={3} closed={4}"
+                        + " close_failures={5} left_open={6} saved={7} store_reachable={8}",
+                new Object[] {cause, took.toMillis(), clients.size(), farewell.byesSent(), farewell.closed(),
+                        farewell.closeFailures(), farewell.leftOpen(), saved + late, store.reachable()});
+        return report;
+    }
+
+    private void saveReport(ShutdownReport report) {
+        try (Jsonb jsonb = JsonbBuilder.create()) {
+            totals.saveShutdownReport(settings.instance(), jsonb.toJson(report));
+        } catch (StoreException e) {
+            LOG.log(Level.WARNING, "shutdown report not stored: {0}", e.getMessage());
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "shutdown report not stored", e);
+        }
+    }
+
+    private boolean awaitIdle(long nanos) {
+        try {
+            return admission.awaitIdle(Duration.ofNanos(Math.max(0, nanos)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static void sleepNanos(long nanos) {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos); // the configured drain delay is itself the wait
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static long remaining(long deadline) {
+        return Math.max(0, deadline - System.nanoTime());
+    }
+
+    private static long sinceMillis(long start) {
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String prefix) {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Puts the previous signal handlers back; the drain itself has run by now. */
+    void disarm() {
+        SignalTrap t = trap;
+        if (t != null && !t.fired()) {
+            t.uninstall();
+        }
+    }
+
+    @PreDestroy
+    void destroy() {
+        disarm();
+    }
+}

@@ -1,0 +1,231 @@
+package dev.goingaway.store;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.goingaway.config.Settings;
+
+import org.eclipse.microprofile.metrics.Counter;
+import org.eclipse.microprofile.metrics.MetricRegistry;
+
+/**
+ * Keeps the store in step with the live sessions: loads a session's record when it resumes,
+ * writes changed totals behind the chat traffic every {@value #FLUSH_MILLIS} ms in one pipeline,
+ * and flushes everything, bounded, when the instance drains. While the store is down the
+ * changes wait here (latest total wins) and go out as soon as it answers again.
+ */
+@ApplicationScoped
+public class SessionTotals {
+
+    private static final Logger LOG = Logger.getLogger(SessionTotals.class.getName());
+    static final long FLUSH_MILLIS = 250;
+    private static final long PING_MILLIS = 2_000;
+
+    @Inject
+    Settings settings;
+
+    @Inject
+    MetricRegistry metrics;
+
+    private SessionStore store;
+    private final Set<Tally> dirty = ConcurrentHashMap.newKeySet();
+    private final ReentrantLock flushLock = new ReentrantLock();
+    private ScheduledExecutorService flusher;
+    private volatile StoreStatus status;
+    private volatile long lastContactNanos;
+    private Counter writeFailures;
+    private Counter sessionsWritten;
+
+    @PostConstruct
+    void start() {
+        Optional<String> url = settings.redisUrl();
+        if (url.isPresent()) {
+            store = new RedisSessionStore(RedisUrl.parse(url.get()), settings.redisTimeout());
+        } else {
+            store = new InMemorySessionStore();
+            LOG.warning("REDIS_URL is not set: session totals are kept in memory on this instance only;"
+                    + " they do not survive a restart and other instances cannot see them");
+        }
+        status = new StoreStatus(store.describe(), true, null, Instant.now(), 0);
+        writeFailures = metrics.counter("store_write_failures");
+        sessionsWritten = metrics.counter("store_sessions_written");
+        metrics.gauge("store_up", this, t -> t.status.reachable() ? 1 : 0);
+        metrics.gauge("store_pending_writes", this, t -> t.dirty.size());
+        flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "goingaway-store-flusher");
+            t.setDaemon(true);
+            return t;
+        });
+        flusher.scheduleWithFixedDelay(this::tick, FLUSH_MILLIS, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+        LOG.log(Level.INFO, "session store: {0}", store.describe());
+    }
+
+    /** Used by tests and by {@link #start()}; the instance owns and closes the store. */
+    void useStore(SessionStore s) {
+        this.store = s;
+    }
+
+    /**
+     * The tally of a session that (re)connects. A store that does not answer in time yields a
+     * tally with an unknown base, reconciled later; the client is never kept waiting past
+     * {@code REDIS_TIMEOUT}.
+     */
+    public Tally open(String sessionId, boolean resumed) {
+        if (!resumed) {
+            return Tally.known(sessionId, 0, List.of());
+        }
+        try {
+            Optional<SessionRecord> stored = store.load(sessionId);
+            reachable();
+            return stored.map(r -> Tally.known(sessionId, r.total(), r.recentIds()))
+                    .orElseGet(() -> Tally.known(sessionId, 0, List.of()));
+        } catch (StoreException e) {
+            unreachable(e);
+            LOG.log(Level.WARNING, "session_id={0}: stored total not readable, counting from 0 until the store answers: {1}",
+                    new Object[] {sessionId, e.getMessage()});
+            Tally t = Tally.unknownBase(sessionId);
+            dirty.add(t);
+            return t;
+        }
+    }
+
+    /** Marks a tally as changed; it is written within one flush interval. */
+    public void changed(Tally tally) {
+        dirty.add(tally);
+    }
+
+    /**
+     * Writes every pending change now, in one pipeline, waiting at most {@code timeout}.
+     * Returns the number of sessions written; 0 with the error logged if the store failed.
+     */
+    public int flush(Duration timeout) {
+        try {
+            if (!flushLock.tryLock(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warning("flush skipped: a previous flush is still waiting for the store");
+                return 0;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+        try {
+            return flushLocked();
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    /** The shutdown report of an instance, as the store keeps it. */
+    public Optional<String> shutdownReport(String instance) throws StoreException {
+        return store.shutdownReport(instance);
+    }
+
+    /** Stores this instance's shutdown report (bounded like every store call). */
+    public void saveShutdownReport(String instance, String json) throws StoreException {
+        store.saveShutdownReport(instance, json, Duration.ofDays(7));
+    }
+
+    public StoreStatus status() {
+        StoreStatus s = status;
+        return new StoreStatus(s.store(), s.reachable(), s.lastError(), s.since(), dirty.size());
+    }
+
+    public int pendingWrites() {
+        return dirty.size();
+    }
+
+    private void tick() {
+        try {
+            if (!flushLock.tryLock()) {
+                return;
+            }
+            try {
+                if (dirty.isEmpty()) {
+                    if (System.nanoTime() - lastContactNanos > TimeUnit.MILLISECONDS.toNanos(PING_MILLIS)) {
+                        store.ping();
+                        reachable();
+                    }
+                } else {
+                    flushLocked();
+                }
+            } finally {
+                flushLock.unlock();
+            }
+        } catch (StoreException e) {
+            unreachable(e);
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "store flusher failed; it keeps running", e);
+        }
+    }
+
+    private int flushLocked() {
+        List<Tally> batch = new ArrayList<>(dirty.size());
+        for (Tally t : dirty) {
+            if (dirty.remove(t)) {
+                batch.add(t);
+            }
+        }
+        if (batch.isEmpty()) {
+            return 0;
+        }
+        try {
+            for (Tally t : batch) {
+                if (!t.baseKnown()) {
+                    t.reconcile(store.load(t.sessionId()).orElse(null));
+                }
+            }
+            List<SessionRecord> records = new ArrayList<>(batch.size());
+            batch.forEach(t -> records.add(t.snapshot()));
+            store.saveAll(records, settings.sessionTtl());
+            reachable();
+            sessionsWritten.inc(records.size());
+            return records.size();
+        } catch (StoreException e) {
+            dirty.addAll(batch);
+            writeFailures.inc();
+            unreachable(e);
+            return 0;
+        }
+    }
+
+    private void reachable() {
+        lastContactNanos = System.nanoTime();
+        StoreStatus s = status;
+        if (!s.reachable()) {
+            LOG.log(Level.INFO, "store_recovered store={0} pending={1}: writes resume", new Object[] {store.describe(), dirty.size()});
+            status = new StoreStatus(s.store(), true, null, Instant.now(), 0);
+        }
+    }
+
+    private void unreachable(StoreException e) {
+        StoreStatus s = status;
+        if (s.reachable()) {
+            LOG.log(Level.WARNING, "store_unreachable store={0}: {1}; chat continues, totals are kept and written when it returns",
+                    new Object[] {store.describe(), e.getMessage()});
+        }
+        status = new StoreStatus(s.store(), false, e.getMessage(), s.reachable() ? Instant.now() : s.since(), 0);
+    }
+
+    @PreDestroy
+    void stop() {
+        flusher.shutdownNow();
+        flush(settings.redisTimeout());
+        store.close();
+    }
+}

@@ -1,0 +1,96 @@
+package dev.goingaway.store;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * One session's message count as this instance knows it, and the client ids it has counted
+ * lately. Normally the count starts from the stored total ({@code base}). If the store could
+ * not be read when the session resumed, the base is unknown: the tally counts from zero and
+ * {@link SessionTotals} adds the stored total as soon as the store answers, so an outage never
+ * overwrites a larger stored total with a smaller one.
+ */
+public final class Tally {
+
+    /** How many client ids are remembered for de-duplication of re-sent messages. */
+    public static final int RECENT_IDS = 64;
+
+    private final String sessionId;
+    private long base;
+    private boolean baseKnown;
+    private long counted;
+    private final Deque<String> recent = new ArrayDeque<>();
+
+    private Tally(String sessionId, long base, boolean baseKnown, List<String> recentIds) {
+        this.sessionId = sessionId;
+        this.base = base;
+        this.baseKnown = baseKnown;
+        recentIds.forEach(this::remember);
+    }
+
+    /** A brand-new session, or one the store knows. */
+    public static Tally known(String sessionId, long total, List<String> recentIds) {
+        return new Tally(sessionId, total, true, recentIds);
+    }
+
+    /** A resumed session whose stored total could not be read. */
+    public static Tally unknownBase(String sessionId) {
+        return new Tally(sessionId, 0, false, List.of());
+    }
+
+    public String sessionId() {
+        return sessionId;
+    }
+
+    /** The total to show the client. */
+    public synchronized long total() {
+        return base + counted;
+    }
+
+    public synchronized boolean baseKnown() {
+        return baseKnown;
+    }
+
+    /** Whether this client id was counted recently (a re-send after reconnect, say). */
+    public synchronized boolean seen(String idKey) {
+        return idKey != null && recent.contains(idKey);
+    }
+
+    /** Counts one message; returns the new total. */
+    public synchronized long count(String idKey) {
+        counted++;
+        if (idKey != null) {
+            remember(idKey);
+        }
+        return base + counted;
+    }
+
+    /** Adds the stored total once it is known. */
+    public synchronized void reconcile(SessionRecord stored) {
+        if (baseKnown) {
+            return;
+        }
+        if (stored != null) {
+            base = stored.total();
+            List<String> mine = new ArrayList<>(recent);
+            recent.clear();
+            stored.recentIds().forEach(this::remember);
+            mine.forEach(this::remember);
+        }
+        baseKnown = true;
+    }
+
+    /** What to write to the store; only meaningful once the base is known. */
+    public synchronized SessionRecord snapshot() {
+        return new SessionRecord(sessionId, base + counted, new ArrayList<>(recent));
+    }
+
+    private void remember(String idKey) {
+        if (recent.size() == RECENT_IDS) {
+            recent.removeFirst();
+        }
+        recent.addLast(idKey);
+    }
+}
