@@ -79,9 +79,20 @@ public class GracefulShutdown {
     private final AtomicReference<CompletableFuture<ShutdownReport>> run = new AtomicReference<>();
     private volatile SignalTrap trap;
     private volatile boolean armed;
+    private volatile ClassLoader appLoader;
 
     /** Installs the signal handlers; called once the application has started. */
     void arm() {
+        // The JVM runs signal handlers on a fresh thread whose context class loader is null;
+        // MicroProfile Config and Metrics look things up through it and fail with an NPE deep
+        // in SmallRye. Capture the application's loader now, and create every bean the drain
+        // touches now, while we are on a Liberty-managed thread.
+        appLoader = Thread.currentThread().getContextClassLoader();
+        metrics.warmUp();
+        totals.status();
+        registry.size();
+        admission.ready();
+        chat.encode(Map.of());
         SignalTrap t = new SignalTrap(this::onSignal);
         armed = t.install();
         trap = t;
@@ -108,6 +119,7 @@ public class GracefulShutdown {
     private void onSignal() {
         long start = System.nanoTime();
         ExitWatchdog.arm(start, hardBoundMillis());
+        Thread.currentThread().setContextClassLoader(appLoader);
         drain("SIGTERM", start).join();
     }
 

@@ -41,6 +41,11 @@ public class ShutdownMetrics {
         duration = registry.timer("ws_shutdown_duration");
     }
 
+    /** Called once at startup so the bean exists before a signal thread needs it. */
+    void warmUp() {
+        // creating the bean registered the metrics
+    }
+
     void started() {
         started.inc();
     }
