@@ -65,6 +65,16 @@ public final class ChatClient {
         return outbox.offer(frame);
     }
 
+    /** Queues the connection's last frame; nothing can be sent after it. */
+    public CompletableFuture<Void> sendLast(String frame) {
+        return outbox.seal(frame);
+    }
+
+    /** Whether the last frame (the bye) has been queued. */
+    public boolean sealed() {
+        return outbox.sealed();
+    }
+
     public int queued() {
         return outbox.size();
     }

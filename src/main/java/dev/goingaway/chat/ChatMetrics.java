@@ -31,6 +31,7 @@ public class ChatMetrics {
     private Counter opened;
     private Counter closed;
     private Counter slowConsumers;
+    private Counter afterBye;
     private final Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);
     private final Map<String, Counter> refused = new ConcurrentHashMap<>();
 
@@ -42,6 +43,7 @@ public class ChatMetrics {
         opened = registry.counter("ws_connections_opened");
         closed = registry.counter("ws_connections_closed");
         slowConsumers = registry.counter("ws_slow_consumers_closed");
+        afterBye = registry.counter("ws_messages_after_bye");
         for (ErrorCode code : ErrorCode.values()) {
             errors.put(code, registry.counter("ws_errors", new Tag("code", code.wire())));
         }
@@ -70,6 +72,10 @@ public class ChatMetrics {
 
     void closed() {
         closed.inc();
+    }
+
+    void afterBye() {
+        afterBye.inc();
     }
 
     void slowConsumer() {

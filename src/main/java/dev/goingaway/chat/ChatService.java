@@ -164,6 +164,13 @@ public class ChatService {
             return; // closed concurrently; nothing to answer on
         }
         metrics.received();
+        if (client.sealed()) {
+            // Read after this client's bye was queued: the message crossed the bye on the wire.
+            // Nothing may follow the bye, so it is not answered and not counted; the client
+            // re-sends whatever had no answer when the bye arrived.
+            metrics.afterBye();
+            return;
+        }
         if (!admission.enter()) {
             reject(client, new Inbound.Rejected(quickId(text), ErrorCode.DRAINING,
                     "server is shutting down; not counted, send again after reconnecting"));
@@ -295,6 +302,11 @@ public class ChatService {
             }
         });
         return sent;
+    }
+
+    /** Queues a connection's last frame (the bye); later frames to it are dropped. */
+    public CompletableFuture<Void> sendLast(ChatClient client, Object frame) {
+        return client.sendLast(codec.encode(frame));
     }
 
     /** The client's id, read leniently, for answers to frames refused before full decoding. */

@@ -27,6 +27,15 @@ public final class Outbox {
         }
     }
 
+    /** Raised (as a failed future) for a frame offered after the last one. */
+    public static final class Sealed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Sealed() {
+            super("the connection's last frame has been queued", null, false, false);
+        }
+    }
+
     private record Pending(String text, CompletableFuture<Void> done) {
     }
 
@@ -36,6 +45,7 @@ public final class Outbox {
     private final AtomicInteger size = new AtomicInteger();
     private final AtomicBoolean sending = new AtomicBoolean();
     private volatile boolean closed;
+    private volatile boolean sealed;
     /** The thread inside {@link #pump()}, if any. */
     private volatile Thread pumping;
     private volatile long lastProgressNanos = System.nanoTime();
@@ -50,17 +60,41 @@ public final class Outbox {
      * {@link Overflow} if the client has {@code limit} frames unread, or with the send error.
      */
     public CompletableFuture<Void> offer(String text) {
+        return enqueue(text, false);
+    }
+
+    /**
+     * Queues the last frame this connection will ever carry: every later {@link #offer} fails
+     * with {@link Sealed}. Used for the {@code bye}, so that nothing can follow it.
+     */
+    public CompletableFuture<Void> seal(String lastFrame) {
+        return enqueue(lastFrame, true);
+    }
+
+    public boolean sealed() {
+        return sealed;
+    }
+
+    private CompletableFuture<Void> enqueue(String text, boolean last) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        if (closed) {
-            done.completeExceptionally(new IllegalStateException("outbox closed"));
-            return done;
+        synchronized (this) {
+            if (closed) {
+                done.completeExceptionally(new IllegalStateException("outbox closed"));
+                return done;
+            }
+            if (sealed) {
+                done.completeExceptionally(new Sealed());
+                return done;
+            }
+            // The last frame may exceed the limit by one: a full outbox still gets its bye queued.
+            if (size.incrementAndGet() > limit && !last) {
+                size.decrementAndGet();
+                done.completeExceptionally(new Overflow(limit));
+                return done;
+            }
+            queue.add(new Pending(text, done));
+            sealed = last;
         }
-        if (size.incrementAndGet() > limit) {
-            size.decrementAndGet();
-            done.completeExceptionally(new Overflow(limit));
-            return done;
-        }
-        queue.add(new Pending(text, done));
         pump();
         return done;
     }
@@ -77,7 +111,9 @@ public final class Outbox {
 
     /** Refuses further frames and fails the queued ones; used once the socket is gone. */
     public void close() {
-        closed = true;
+        synchronized (this) {
+            closed = true;
+        }
         Pending p;
         while ((p = queue.poll()) != null) {
             size.decrementAndGet();

@@ -57,7 +57,7 @@ final class Farewell {
 
         for (ChatClient client : clients) {
             long reconnectAfter = spreadMillis <= 0 ? 0 : ThreadLocalRandom.current().nextLong(spreadMillis + 1);
-            CompletableFuture<Void> bye = chat.send(client, new Frames.Bye(client.total(), client.sessionId(), reconnectAfter));
+            CompletableFuture<Void> bye = chat.sendLast(client, new Frames.Bye(client.total(), client.sessionId(), reconnectAfter));
             long byeWait = Math.max(0, byeDeadlineNanos - System.nanoTime());
             // Decided once: written in time, or not (failed, or still queued at the deadline).
             CompletableFuture<Boolean> byeOutcome = bye
