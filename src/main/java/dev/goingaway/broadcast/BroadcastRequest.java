@@ -7,7 +7,6 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import jakarta.json.Json;
-import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
@@ -40,7 +39,7 @@ record BroadcastRequest(String title, String message, String level) {
         JsonValue value;
         try (var reader = Json.createReader(new StringReader(body))) {
             value = reader.readValue();
-        } catch (JsonException | IllegalStateException e) {
+        } catch (RuntimeException e) { // JsonException, or Parsson's depth-limit RuntimeException
             throw new Invalid("body is not valid JSON");
         }
         if (value.getValueType() != JsonValue.ValueType.OBJECT) {

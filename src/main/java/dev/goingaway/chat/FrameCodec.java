@@ -4,7 +4,6 @@ import java.io.StringReader;
 import java.util.Map;
 
 import jakarta.json.Json;
-import jakarta.json.JsonException;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReaderFactory;
@@ -41,7 +40,9 @@ public class FrameCodec implements AutoCloseable {
         JsonValue value;
         try (var reader = readers.createReader(new StringReader(text))) {
             value = reader.readValue();
-        } catch (JsonException | IllegalStateException e) {
+        } catch (RuntimeException e) {
+            // JsonException for syntax; Parsson throws a bare RuntimeException past its depth
+            // limit (1000). Either way the client sent something that is not a usable frame.
             return new Inbound.Rejected(null, ErrorCode.BAD_JSON, "not valid JSON");
         }
         if (value.getValueType() != JsonValue.ValueType.OBJECT) {

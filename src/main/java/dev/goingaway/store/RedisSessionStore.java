@@ -11,7 +11,8 @@ import java.util.Optional;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonException;
+import jakarta.json.JsonBuilderFactory;
+import jakarta.json.JsonReaderFactory;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 
@@ -41,6 +42,10 @@ public class RedisSessionStore implements SessionStore {
     static final String SESSION_PREFIX = "goingaway:session:";
     static final String REPORT_PREFIX = "goingaway:shutdown:";
     static final String LAST_REPORT = "goingaway:shutdown:last";
+
+    // Json.createX() looks the provider up on every call; factories are thread-safe and cached.
+    private static final JsonBuilderFactory BUILDERS = Json.createBuilderFactory(Map.of());
+    private static final JsonReaderFactory READERS = Json.createReaderFactory(Map.of());
 
     private final JedisPool pool;
     private final RedisUrl url;
@@ -150,7 +155,7 @@ public class RedisSessionStore implements SessionStore {
     }
 
     static String encodeIds(List<String> ids) {
-        JsonArrayBuilder array = Json.createArrayBuilder();
+        JsonArrayBuilder array = BUILDERS.createArrayBuilder();
         ids.forEach(array::add);
         return array.build().toString();
     }
@@ -159,7 +164,7 @@ public class RedisSessionStore implements SessionStore {
         if (json == null || json.isEmpty()) {
             return List.of();
         }
-        try (var reader = Json.createReader(new StringReader(json))) {
+        try (var reader = READERS.createReader(new StringReader(json))) {
             JsonArray array = reader.readArray();
             List<String> ids = new ArrayList<>(array.size());
             for (JsonValue v : array) {
@@ -168,7 +173,7 @@ public class RedisSessionStore implements SessionStore {
                 }
             }
             return ids;
-        } catch (JsonException e) {
+        } catch (RuntimeException e) {
             return List.of();
         }
     }

@@ -1,0 +1,134 @@
+package dev.goingaway.chat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+
+import jakarta.websocket.RemoteEndpoint;
+import jakarta.websocket.SendHandler;
+import jakarta.websocket.SendResult;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The outbox's ordering and bounds, against a hand-written endpoint that completes sends when
+ * the test says so (the real container is exercised by the integration tests).
+ */
+class OutboxTest {
+
+    /** Records sends; completes them only when {@link #completeNext()} is called. */
+    static class ManualRemote implements RemoteEndpoint.Async {
+        final List<String> written = new ArrayList<>();
+        final List<SendHandler> pending = new ArrayList<>();
+        int concurrent;
+        int maxConcurrent;
+
+        @Override
+        public void sendText(String text, SendHandler handler) {
+            written.add(text);
+            pending.add(handler);
+            maxConcurrent = Math.max(maxConcurrent, ++concurrent);
+        }
+
+        void completeNext() {
+            concurrent--;
+            pending.remove(0).onResult(new SendResult());
+        }
+
+        @Override public long getSendTimeout() { return 0; }
+        @Override public void setSendTimeout(long timeoutmillis) { }
+        @Override public Future<Void> sendText(String text) { throw new UnsupportedOperationException(); }
+        @Override public Future<Void> sendBinary(ByteBuffer data) { throw new UnsupportedOperationException(); }
+        @Override public void sendBinary(ByteBuffer data, SendHandler handler) { throw new UnsupportedOperationException(); }
+        @Override public Future<Void> sendObject(Object data) { throw new UnsupportedOperationException(); }
+        @Override public void sendObject(Object data, SendHandler handler) { throw new UnsupportedOperationException(); }
+        @Override public void setBatchingAllowed(boolean allowed) { }
+        @Override public boolean getBatchingAllowed() { return false; }
+        @Override public void flushBatch() { }
+        @Override public void sendPing(ByteBuffer applicationData) { }
+        @Override public void sendPong(ByteBuffer applicationData) { }
+    }
+
+    /** Completes every send on the calling thread, as some containers do. */
+    static final class InlineRemote extends ManualRemote {
+        @Override
+        public void sendText(String text, SendHandler handler) {
+            written.add(text);
+            handler.onResult(new SendResult());
+        }
+    }
+
+    @Test
+    void framesLeaveInOrderOneAtATime() {
+        ManualRemote remote = new ManualRemote();
+        Outbox box = new Outbox(remote, 10);
+        CompletableFuture<Void> a = box.offer("a");
+        box.offer("b");
+        box.offer("c");
+        assertEquals(List.of("a"), remote.written, "only one send in flight");
+        remote.completeNext();
+        assertTrue(a.isDone(), "first frame's future completes when written");
+        remote.completeNext();
+        remote.completeNext();
+        assertEquals(List.of("a", "b", "c"), remote.written, "FIFO");
+        assertEquals(1, remote.maxConcurrent, "never two sends at once");
+        assertEquals(0, box.size(), "nothing left queued");
+    }
+
+    @Test
+    void aFullOutboxRefusesWithOverflow() {
+        ManualRemote remote = new ManualRemote();
+        Outbox box = new Outbox(remote, 2);
+        box.offer("1");
+        box.offer("2");
+        CompletableFuture<Void> third = box.offer("3");
+        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, third::get,
+                "third frame refused");
+        assertInstanceOf(Outbox.Overflow.class, e.getCause(), "refused because the client is not reading");
+    }
+
+    @Test
+    void nothingFollowsTheSealedLastFrameEvenWhenFull() throws Exception {
+        ManualRemote remote = new ManualRemote();
+        Outbox box = new Outbox(remote, 1);
+        box.offer("ack");
+        CompletableFuture<Void> bye = box.seal("bye");
+        CompletableFuture<Void> late = box.offer("error after bye");
+        assertTrue(late.isCompletedExceptionally(), "a frame after the bye is refused");
+        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, late::get);
+        assertInstanceOf(Outbox.Sealed.class, e.getCause(), "refused as sealed");
+        remote.completeNext();
+        remote.completeNext();
+        bye.get();
+        assertEquals(List.of("ack", "bye"), remote.written, "the bye is queued even past the limit, and is last");
+    }
+
+    @Test
+    void inlineCompletionsDoNotRecurse() {
+        InlineRemote remote = new InlineRemote();
+        Outbox box = new Outbox(remote, 100_000);
+        for (int i = 0; i < 50_000; i++) {
+            box.offer("f" + i);
+        }
+        assertEquals(50_000, remote.written.size(), "every frame written without a stack overflow");
+    }
+
+    @Test
+    void closingFailsWhatIsQueued() {
+        ManualRemote remote = new ManualRemote();
+        Outbox box = new Outbox(remote, 10);
+        box.offer("in flight");
+        CompletableFuture<Void> queued = box.offer("queued");
+        box.close();
+        assertTrue(queued.isCompletedExceptionally(), "queued frame fails on close");
+        assertTrue(box.offer("later").isCompletedExceptionally(), "closed outbox refuses");
+    }
+
+}

@@ -1,0 +1,47 @@
+package dev.goingaway.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class TallyTest {
+
+    @Test
+    void countsAndRemembersRecentIds() {
+        Tally t = Tally.known("s", 10, List.of("s:old"));
+        assertTrue(t.seen("s:old"), "ids from the store are remembered");
+        assertEquals(11, t.count("s:a"), "counts on top of the stored total");
+        assertTrue(t.seen("s:a"), "new id remembered");
+        assertFalse(t.seen(null), "no id is never a duplicate");
+        assertEquals(new SessionRecord("s", 11, List.of("s:old", "s:a")), t.snapshot(), "what is written back");
+    }
+
+    @Test
+    void forgetsTheOldestIdPastTheWindow() {
+        Tally t = Tally.known("s", 0, List.of());
+        for (int i = 0; i <= Tally.RECENT_IDS; i++) {
+            t.count("n:" + i);
+        }
+        assertFalse(t.seen("n:0"), "oldest id dropped");
+        assertTrue(t.seen("n:" + Tally.RECENT_IDS), "newest kept");
+        assertEquals(Tally.RECENT_IDS, t.snapshot().recentIds().size(), "window size");
+    }
+
+    @Test
+    void aSessionResumedWhileTheStoreWasDownIsReconciledWithTheStoredTotal() {
+        Tally t = Tally.unknownBase("s");
+        t.count("s:x");
+        t.count("s:y");
+        assertEquals(2, t.total(), "counts from zero while the store is unknown");
+        assertFalse(t.baseKnown(), "base unknown");
+        t.reconcile(new SessionRecord("s", 40, List.of("s:w")));
+        assertEquals(42, t.total(), "stored total added, nothing overwritten");
+        assertTrue(t.seen("s:w") && t.seen("s:x"), "ids from both sides kept");
+        t.reconcile(new SessionRecord("s", 1000, List.of()));
+        assertEquals(42, t.total(), "reconciled once only");
+    }
+}
