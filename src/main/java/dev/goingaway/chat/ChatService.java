@@ -134,7 +134,7 @@ public class ChatService {
         ChatClient client = registry.remove(ws.getId());
         if (client != null) {
             client.gone();
-            totals.changed(client.tally());
+            totals.left(client.tally());
             metrics.closed();
             LOG.log(Level.FINE, "session_id={0} closed code={1} reason={2}",
                     new Object[] {client.sessionId(), reason.getCloseCode().getCode(), reason.getReasonPhrase()});
@@ -147,7 +147,7 @@ public class ChatService {
         String who = client != null ? client.sessionId() : "(unregistered " + ws.getId() + ")";
         if (client != null) {
             client.gone();
-            totals.changed(client.tally());
+            totals.left(client.tally());
             metrics.closed();
         }
         // A client vanishing mid-frame is normal life for a public service, not a server fault.

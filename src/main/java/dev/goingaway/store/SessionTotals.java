@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -44,7 +44,7 @@ public class SessionTotals {
     MetricRegistry metrics;
 
     private SessionStore store;
-    private final Set<Tally> dirty = ConcurrentHashMap.newKeySet();
+    private final Map<String, Tally> dirty = new ConcurrentHashMap<>();
     private final ReentrantLock flushLock = new ReentrantLock();
     private ScheduledExecutorService flusher;
     private volatile StoreStatus status;
@@ -90,6 +90,13 @@ public class SessionTotals {
         if (!resumed) {
             return Tally.known(sessionId, 0, List.of());
         }
+        // A session that left this instance moments ago may not be written yet: its pending
+        // tally is newer than anything in the store.
+        Tally pending = dirty.get(sessionId);
+        if (pending != null && pending.baseKnown()) {
+            SessionRecord r = pending.snapshot();
+            return Tally.known(sessionId, r.total(), r.recentIds());
+        }
         try {
             Optional<SessionRecord> stored = store.load(sessionId);
             reachable();
@@ -100,14 +107,27 @@ public class SessionTotals {
             LOG.log(Level.WARNING, "session_id={0}: stored total not readable, counting from 0 until the store answers: {1}",
                     new Object[] {sessionId, e.getMessage()});
             Tally t = Tally.unknownBase(sessionId);
-            dirty.add(t);
+            dirty.put(sessionId, t);
             return t;
         }
     }
 
     /** Marks a tally as changed; it is written within one flush interval. */
     public void changed(Tally tally) {
-        dirty.add(tally);
+        dirty.put(tally.sessionId(), tally);
+    }
+
+    /**
+     * A session's last connection on this instance closed: write it now rather than at the next
+     * tick, so a client that reconnects to another instance at once finds its total there.
+     */
+    public void left(Tally tally) {
+        dirty.put(tally.sessionId(), tally);
+        try {
+            flusher.execute(this::tick);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping: the final flush in stop() writes it
+        }
     }
 
     /**
@@ -176,8 +196,8 @@ public class SessionTotals {
 
     private int flushLocked() {
         List<Tally> batch = new ArrayList<>(dirty.size());
-        for (Tally t : dirty) {
-            if (dirty.remove(t)) {
+        for (Tally t : dirty.values()) {
+            if (dirty.remove(t.sessionId(), t)) {
                 batch.add(t);
             }
         }
@@ -197,7 +217,8 @@ public class SessionTotals {
             sessionsWritten.inc(records.size());
             return records.size();
         } catch (StoreException e) {
-            dirty.addAll(batch);
+            // Put back what is not newer already (a later change replaced it in the map).
+            batch.forEach(t -> dirty.putIfAbsent(t.sessionId(), t));
             writeFailures.inc();
             unreachable(e);
             return 0;
