@@ -3,6 +3,8 @@ package dev.goingaway.shutdown;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -36,6 +38,9 @@ final class Farewell {
                   long lastByeNanos, long lastCloseNanos) {
     }
 
+    /** How long the close of a client that missed its bye may take before it is given up. */
+    static final long STUCK_CLOSE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final ChatService chat;
     private final ExecutorService closers;
     private final ExecutorService stuckClosers;
@@ -53,45 +58,65 @@ final class Farewell {
         AtomicInteger closeFailures = new AtomicInteger();
         AtomicLong lastBye = new AtomicLong();
         AtomicLong lastClose = new AtomicLong();
-        List<CompletableFuture<Void>> done = new ArrayList<>(clients.size());
+        List<CompletableFuture<Boolean>> outcomes = new ArrayList<>(clients.size());
+        Queue<CompletableFuture<Void>> healthy = new ConcurrentLinkedQueue<>();
+        Queue<CompletableFuture<Void>> stuck = new ConcurrentLinkedQueue<>();
 
+        // Phase 1: every bye queued at once; each connection closes as soon as its bye is written.
         for (ChatClient client : clients) {
             long reconnectAfter = spreadMillis <= 0 ? 0 : ThreadLocalRandom.current().nextLong(spreadMillis + 1);
             CompletableFuture<Void> bye = chat.sendLast(client, new Frames.Bye(client.total(), client.sessionId(), reconnectAfter));
-            long byeWait = Math.max(0, byeDeadlineNanos - System.nanoTime());
-            // Decided once: written in time, or not (failed, or still queued at the deadline).
-            CompletableFuture<Boolean> byeOutcome = bye
+            // Decided once: written in time, or not (failed, or still queued at the bye deadline).
+            CompletableFuture<Boolean> outcome = bye
                     .thenApply(v -> Boolean.TRUE)
-                    .completeOnTimeout(Boolean.FALSE, byeWait, TimeUnit.NANOSECONDS)
+                    .completeOnTimeout(Boolean.FALSE, Math.max(0, byeDeadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)
                     .exceptionally(e -> Boolean.FALSE);
-            done.add(byeOutcome.thenCompose(sent -> {
-                if (sent) {
+            outcomes.add(outcome.whenComplete((sent, e) -> {
+                if (Boolean.TRUE.equals(sent)) {
                     byes.incrementAndGet();
                     lastBye.accumulateAndGet(System.nanoTime(), Math::max);
                     EVENTS.log(Level.FINE, "ws_shutdown_bye_sent session_id={0}", client.sessionId());
+                    healthy.add(CompletableFuture.runAsync(() -> close(client, closed, closeFailures, lastClose), closers));
                 } else {
                     byeFailures.incrementAndGet();
                     EVENTS.log(Level.WARNING, "ws_shutdown_bye_failed session_id={0} queued={1}",
                             new Object[] {client.sessionId(), client.queued()});
+                    stuck.add(CompletableFuture.runAsync(() -> close(client, closed, closeFailures, lastClose), stuckClosers));
                 }
-                return CompletableFuture.runAsync(() -> close(client, closed, closeFailures, lastClose),
-                        sent ? closers : stuckClosers);
             }));
         }
+        await(outcomes, byeDeadlineNanos + TimeUnit.MILLISECONDS.toNanos(100));
 
+        // Phase 2: the closes of clients that took their bye, until the close deadline.
+        await(new ArrayList<>(healthy), closeDeadlineNanos);
+
+        // Phase 3: clients that did not take their bye are not reading; their close() blocks on
+        // a full socket. A second more is all they get: longer only takes time from Liberty's stop.
+        await(new ArrayList<>(stuck), Math.min(closeDeadlineNanos,
+                Math.max(System.nanoTime(), byeDeadlineNanos) + STUCK_CLOSE_GRACE_NANOS));
+
+        int leftOpen = (int) (healthy.stream().filter(f -> !f.isDone()).count()
+                + stuck.stream().filter(f -> !f.isDone()).count()
+                + outcomes.stream().filter(f -> !f.isDone()).count());
+        return new Result(clients.size(), byes.get(), byeFailures.get(), closed.get(), closeFailures.get(), leftOpen,
+                lastBye.get(), lastClose.get());
+    }
+
+    private static <T> void await(List<CompletableFuture<T>> futures, long deadlineNanos) {
+        if (futures.isEmpty()) {
+            return;
+        }
         try {
-            CompletableFuture.allOf(done.toArray(CompletableFuture[]::new))
-                    .get(Math.max(0, closeDeadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+                    .get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            EVENTS.log(Level.WARNING, "ws_shutdown_deadline: closes still running at the deadline");
+            EVENTS.log(Level.WARNING, "ws_shutdown_deadline: {0} of {1} still running at the deadline",
+                    new Object[] {futures.stream().filter(f -> !f.isDone()).count(), futures.size()});
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (java.util.concurrent.ExecutionException e) {
-            EVENTS.log(Level.WARNING, "ws_shutdown_close_failed: {0}", e.getCause().toString());
+            // individual failures were counted where they happened
         }
-        int leftOpen = (int) done.stream().filter(f -> !f.isDone()).count();
-        return new Result(clients.size(), byes.get(), byeFailures.get(), closed.get(), closeFailures.get(), leftOpen,
-                lastBye.get(), lastClose.get());
     }
 
     private static void close(ChatClient client, AtomicInteger closed, AtomicInteger failures, AtomicLong lastClose) {

@@ -51,8 +51,10 @@ public class GracefulShutdown {
     private static final Logger LOG = Logger.getLogger(GracefulShutdown.class.getName());
     private static final Logger EVENTS = Logger.getLogger("dev.goingaway.shutdown.events");
 
-    /** The watchdog halts the JVM this long after the drain deadline (8 s + 1.5 s = 9.5 s). */
-    static final long HALT_MARGIN_MILLIS = 1_500;
+    /** The watchdog halts the JVM this long after the drain deadline (8 s + 1 s = 9 s). */
+    static final long HALT_MARGIN_MILLIS = 1_000;
+    /** The longest the drain waits for byes to be written; healthy clients take milliseconds. */
+    private static final long BYE_WAIT_MILLIS = 2_000;
     /** Kept back from the deadline for the last store writes and the report. */
     private static final long RESERVE_MILLIS = 600;
     /** Parallel closes; Liberty's close is synchronous and partly waits on I/O. */
@@ -182,7 +184,8 @@ public class GracefulShutdown {
 
         // 5. bye, then close 1001, to every connection, in parallel.
         long closeDeadline = deadline - TimeUnit.MILLISECONDS.toNanos(RESERVE_MILLIS);
-        long byeDeadline = System.nanoTime() + (closeDeadline - System.nanoTime()) / 2;
+        long byeDeadline = System.nanoTime()
+                + Math.min(TimeUnit.MILLISECONDS.toNanos(BYE_WAIT_MILLIS), (closeDeadline - System.nanoTime()) / 2);
         Farewell.Result farewell;
         ExecutorService closers = Executors.newFixedThreadPool(CLOSE_THREADS, daemon("goingaway-farewell-"));
         ExecutorService stuck = Executors.newCachedThreadPool(daemon("goingaway-farewell-stuck-"));

@@ -246,7 +246,12 @@ public class SessionTotals {
     @PreDestroy
     void stop() {
         flusher.shutdownNow();
-        flush(settings.redisTimeout());
+        if (status.reachable()) {
+            flush(settings.redisTimeout());
+        } else if (!dirty.isEmpty()) {
+            // The drain already tried; another timeout here would only delay the exit.
+            LOG.log(Level.WARNING, "store_unreachable at stop: {0} session totals not written", dirty.size());
+        }
         store.close();
     }
 }
