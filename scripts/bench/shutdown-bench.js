@@ -1,0 +1,147 @@
+// SIGTERM benchmark: starts the real server as a child process, holds N idle WebSocket
+// connections, measures heap per idle connection, sends SIGTERM and times the goodbye.
+// Usage: node shutdown-bench.js <wlpHome> <war> <serverConfigDir> <redisBinary> <sizes...> [--runs 3]
+'use strict';
+const { spawn, execFileSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const net = require('net');
+const http = require('http');
+const WebSocket = require('ws');
+
+const [wlp, war, configDir, redisBin, ...rest] = process.argv.slice(2);
+let runs = 3;
+const sizes = [];
+for (let i = 0; i < rest.length; i++) {
+  if (rest[i] === '--runs') { runs = +rest[++i]; } else { sizes.push(+rest[i]); }
+}
+
+const now = () => Number(process.hrtime.bigint()) / 1e6; // ms, monotonic
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+}
+
+function get(port, p) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: p, timeout: 2000 }, (res) => {
+      let body = ''; res.on('data', (d) => body += d); res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('error', () => resolve({ status: -1, body: '' }));
+    req.on('timeout', () => { req.destroy(); resolve({ status: -1, body: '' }); });
+  });
+}
+
+async function until(what, ms, fn) {
+  const end = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error('timed out: ' + what);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function heapUsedBytes(pid) {
+  execFileSync('jcmd', [String(pid), 'GC.run']);
+  const info = execFileSync('jcmd', [String(pid), 'GC.heap_info']).toString();
+  const m = info.match(/used (\d+)K/);
+  return m ? +m[1] * 1024 : NaN;
+}
+
+async function startRedis() {
+  const port = await freePort();
+  const p = spawn(redisBin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' });
+  await until('redis up', 10000, () => new Promise((res) => {
+    const c = net.connect(port, '127.0.0.1', () => { c.end(); res(true); }); c.on('error', () => res(false));
+  }));
+  return { port, proc: p };
+}
+
+async function startServer(redisPort) {
+  const name = 'bench-' + Math.random().toString(16).slice(2, 8);
+  const usr = fs.mkdtempSync(path.join(os.tmpdir(), 'goingaway-bench-'));
+  const dir = path.join(usr, 'servers', name);
+  fs.mkdirSync(path.join(dir, 'dropins'), { recursive: true });
+  for (const f of fs.readdirSync(configDir)) fs.copyFileSync(path.join(configDir, f), path.join(dir, f));
+  fs.copyFileSync(war, path.join(dir, 'dropins', 'goingaway.war'));
+  const port = await freePort();
+  const env = Object.assign({}, process.env, {
+    WLP_USER_DIR: usr, HTTP_PORT: String(port), HTTPS_PORT: String(await freePort()),
+    REDIS_URL: 'redis://127.0.0.1:' + redisPort, INSTANCE_ID: name,
+  });
+  const out = fs.openSync(path.join(usr, 'console.log'), 'w');
+  const proc = spawn(path.join(wlp, 'bin', 'server'), ['run', name], { env, stdio: ['ignore', out, out] });
+  let exited = null;
+  proc.on('exit', (code, signal) => { exited = { at: now(), code, signal }; });
+  await until('server ready', 120000, async () => (await get(port, '/health/ready')).status === 200);
+  return { port, proc, usr, name, exited: () => exited };
+}
+
+function connect(port, n) {
+  return new Promise((resolve, reject) => {
+    const clients = [];
+    let opened = 0; let started = 0; const concurrency = 256;
+    const next = () => {
+      if (started >= n) return;
+      const c = { bye: null, byeAt: null, closeAt: null, code: null };
+      started++;
+      const ws = new WebSocket('ws://127.0.0.1:' + port + '/ws/chat?room=bench' + (clients.length % 100));
+      c.ws = ws;
+      clients.push(c);
+      ws.on('message', (data) => {
+        const f = JSON.parse(data);
+        if (f.type === 'welcome') { opened++; if (opened === n) resolve(clients); next(); }
+        else if (f.type === 'bye') { c.bye = f; c.byeAt = now(); }
+      });
+      ws.on('close', (code) => { c.closeAt = now(); c.code = code; });
+      ws.on('error', (e) => { if (!c.closeAt && opened < n) reject(e); });
+    };
+    for (let i = 0; i < Math.min(concurrency, n); i++) next();
+  });
+}
+
+const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+
+(async () => {
+  const redis = await startRedis();
+  console.log('| clients | run | SIGTERM → all byes (ms) | → all closed (ms) | → process exit (ms) | bye + 1001 | heap per idle connection |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|');
+  const summary = {};
+  try {
+    for (const n of sizes) {
+      for (let r = 1; r <= runs; r++) {
+        const server = await startServer(redis.port);
+        const heap0 = heapUsedBytes(server.proc.pid);
+        const clients = await connect(server.port, n);
+        const heapN = heapUsedBytes(server.proc.pid);
+        const t0 = now();
+        server.proc.kill('SIGTERM');
+        await until('server exit', 20000, () => server.exited() !== null);
+        await until('all clients closed', 10000, () => clients.every((c) => c.closeAt !== null));
+        const exitMs = server.exited().at - t0;
+        const byes = clients.filter((c) => c.byeAt !== null).map((c) => c.byeAt - t0);
+        const closes = clients.map((c) => c.closeAt - t0);
+        const clean = clients.filter((c) => c.bye && c.code === 1001 && c.byeAt <= c.closeAt).length;
+        const row = {
+          byes: byes.length ? Math.max(...byes) : NaN, closed: Math.max(...closes), exit: exitMs,
+          clean: clean / n, heapPerConn: (heapN - heap0) / n,
+        };
+        (summary[n] = summary[n] || []).push(row);
+        console.log(`| ${n} | ${r} | ${row.byes.toFixed(0)} | ${row.closed.toFixed(0)} | ${row.exit.toFixed(0)} | ${(100 * row.clean).toFixed(1)}% | ${(row.heapPerConn / 1024).toFixed(1)} KiB |`);
+        fs.rmSync(server.usr, { recursive: true, force: true });
+      }
+    }
+    console.log('\nMedians:');
+    for (const n of sizes) {
+      const rows = summary[n];
+      const med = (k) => pct(rows.map((x) => x[k]), 0.5);
+      console.log(`  ${n} clients: all byes ${med('byes').toFixed(0)} ms, all closed ${med('closed').toFixed(0)} ms, exit ${med('exit').toFixed(0)} ms, clean ${(100 * Math.min(...rows.map((x) => x.clean))).toFixed(1)}% (worst run), heap/conn ${(med('heapPerConn') / 1024).toFixed(1)} KiB`);
+    }
+  } finally {
+    redis.proc.kill('SIGKILL');
+  }
+})().catch((e) => { console.error(e); process.exit(1); });
