@@ -77,6 +77,10 @@ public class Settings {
     @Inject @ConfigProperty(name = "send.queue.limit", defaultValue = "1024")
     int sendQueueLimit;
 
+    /** {@code SHUTDOWN_CLOSE_THREADS}: parallel closes in the drain (Liberty's close mostly waits). */
+    @Inject @ConfigProperty(name = "shutdown.close.threads", defaultValue = "128")
+    int shutdownCloseThreads;
+
     /** {@code INSTANCE_ID}: this instance's name in frames and logs; default host name + random. */
     @Inject @ConfigProperty(name = "instance.id")
     Optional<String> instanceId;
@@ -142,6 +146,10 @@ public class Settings {
 
     public int maxConnections() {
         return maxConnections;
+    }
+
+    public int shutdownCloseThreads() {
+        return Math.max(1, shutdownCloseThreads);
     }
 
     public int sendQueueLimit() {

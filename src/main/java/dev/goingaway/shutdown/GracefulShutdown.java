@@ -57,8 +57,6 @@ public class GracefulShutdown {
     private static final long BYE_WAIT_MILLIS = 2_000;
     /** Kept back from the deadline for the last store writes and the report. */
     private static final long RESERVE_MILLIS = 600;
-    /** Parallel closes; Liberty's close is synchronous and partly waits on I/O. */
-    private static final int CLOSE_THREADS = 32;
 
     @Inject
     Settings settings;
@@ -187,7 +185,7 @@ public class GracefulShutdown {
         long byeDeadline = System.nanoTime()
                 + Math.min(TimeUnit.MILLISECONDS.toNanos(BYE_WAIT_MILLIS), (closeDeadline - System.nanoTime()) / 2);
         Farewell.Result farewell;
-        ExecutorService closers = Executors.newFixedThreadPool(CLOSE_THREADS, daemon("goingaway-farewell-"));
+        ExecutorService closers = Executors.newFixedThreadPool(settings.shutdownCloseThreads(), daemon("goingaway-farewell-"));
         ExecutorService stuck = Executors.newCachedThreadPool(daemon("goingaway-farewell-stuck-"));
         try {
             farewell = new Farewell(chat, closers, stuck)

@@ -46,6 +46,7 @@ public class SessionTotals {
     private SessionStore store;
     private final Map<String, Tally> dirty = new ConcurrentHashMap<>();
     private final ReentrantLock flushLock = new ReentrantLock();
+    private final java.util.concurrent.atomic.AtomicBoolean flushRequested = new java.util.concurrent.atomic.AtomicBoolean();
     private ScheduledExecutorService flusher;
     private volatile StoreStatus status;
     private volatile long lastContactNanos;
@@ -123,10 +124,16 @@ public class SessionTotals {
      */
     public void left(Tally tally) {
         dirty.put(tally.sessionId(), tally);
-        try {
-            flusher.execute(this::tick);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // stopping: the final flush in stop() writes it
+        // Coalesced: 10,000 connections closing at once need one flush, not 10,000.
+        if (flushRequested.compareAndSet(false, true)) {
+            try {
+                flusher.execute(() -> {
+                    flushRequested.set(false);
+                    tick();
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                flushRequested.set(false); // stopping: the final flush in stop() writes it
+            }
         }
     }
 
