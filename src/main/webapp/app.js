@@ -69,7 +69,7 @@ function handle(event) {
       hideBanner();
       if (event.previousInstance) {
         notice(`Reconnected to ${event.instance} (was ${event.previousInstance}); your total ${event.total} continues`
-          + (event.resending ? `; re-sending ${event.resending} unanswered` : '') + '.', 'welcome');
+          + (event.resending ? `; sending the ${event.resending} waiting` : '') + '.', 'welcome');
       } else {
         notice(`Connected to ${event.instance}, room ${event.room}; your total is ${event.total}.`, 'welcome');
       }
@@ -82,7 +82,8 @@ function handle(event) {
       break;
     case 'ack':
       if (event.entry) {
-        setStatus(event.entry, 'acked', `✓ ${event.entry.total}`);
+        const again = event.entry.sends > 1 ? ` (sent ${event.entry.sends}×)` : '';
+        setStatus(event.entry, 'acked', `✓ ${event.entry.total}${again}`);
       }
       break;
     case 'error':
@@ -195,6 +196,10 @@ function setStatus(entry, status, text) {
     return;
   }
   li.dataset.status = status;
+  li.dataset.sends = String(entry.sends);
+  if (entry.code) {
+    li.dataset.code = entry.code; // the last error it got, e.g. draining before a re-send
+  }
   li.querySelector('.status').textContent = text;
 }
 

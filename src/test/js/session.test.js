@@ -237,6 +237,8 @@ test('joining another room closes the current socket and carries the session alo
   const fx = s.join('r2');
   assert.deepEqual(ofKind(fx, 'close'), [{ do: 'close', gen: 1, code: 1000, reason: 'joining a room' }], 'old socket closed');
   assert.deepEqual(ofKind(fx, 'connect')[0].query, { room: 'r2', session: SESSION }, 'same session, new room');
+  assert.equal(events(s.received(2, welcome({ room: 'r2' })), 'welcome')[0].previousInstance, null,
+    'a room switch is announced as a fresh connection, not as a reconnect');
 });
 
 test('leave closes and stays closed', () => {

@@ -96,6 +96,7 @@ export class ChatSession {
     }
     const fx = [];
     this.#abandon(fx, 'joining a room');
+    this.#previousInstance = null; // a room of one's choosing is a fresh start, not a reconnect
     this.#room = room;
     this.#connect(fx);
     return fx;

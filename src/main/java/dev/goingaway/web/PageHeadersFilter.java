@@ -34,7 +34,7 @@ public class PageHeadersFilter extends HttpFilter {
         PageHeaders.Asset a = asset.get();
         response.setHeader("X-Content-Type-Options", PageHeaders.NOSNIFF);
         response.setHeader("Referrer-Policy", PageHeaders.REFERRER_POLICY);
-        response.setHeader("Content-Security-Policy", PageHeaders.contentSecurityPolicy(request.getHeader("Host")));
+        response.setHeader("Content-Security-Policy", PageHeaders.contentSecurityPolicy(authority(request)));
         if (a != PageHeaders.Asset.PAGE && getServletContext().getResource(path) == null) {
             // A 404: the error page brings its own type, and a miss must not be cached.
             response.setHeader("Cache-Control", "no-store");
@@ -48,6 +48,25 @@ public class PageHeadersFilter extends HttpFilter {
         } else {
             chain.doFilter(request, response);
         }
+    }
+
+    /** host[:port] the browser addressed: the Host header, or HTTP/2's :authority via the server name. */
+    static String authority(HttpServletRequest request) {
+        String host = request.getHeader("Host");
+        if (host != null) {
+            return host;
+        }
+        String name = request.getServerName();
+        if (name == null) {
+            return null;
+        }
+        if (name.indexOf(':') >= 0 && !name.startsWith("[")) {
+            name = "[" + name + "]";
+        }
+        int port = request.getServerPort();
+        boolean standard = port <= 0 || (port == 80 && "http".equals(request.getScheme()))
+                || (port == 443 && "https".equals(request.getScheme()));
+        return standard ? name : name + ":" + port;
     }
 
     /**

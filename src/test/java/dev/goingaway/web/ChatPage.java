@@ -21,7 +21,8 @@ import dev.goingaway.testing.Await;
 final class ChatPage {
 
     /** One entry of the message list, as shown. */
-    record Line(String kind, String id, String status, String notice, String who, String text, String statusText) {
+    record Line(String kind, String id, String status, String notice, String who, String text, String statusText,
+                int sends, String code) {
     }
 
     private static final Duration WAIT = Duration.ofSeconds(20);
@@ -35,6 +36,8 @@ final class ChatPage {
               who: li.querySelector('.who')?.textContent || li.querySelector('.title')?.textContent || '',
               text: li.querySelector('.text')?.textContent ?? li.textContent,
               statusText: li.querySelector('.status')?.textContent || '',
+              sends: li.dataset.sends || '0',
+              code: li.dataset.code || '',
             }));""";
 
     private final Browser browser;
@@ -81,6 +84,26 @@ final class ChatPage {
         input.sendKeys(text, Keys.ENTER);
     }
 
+    /**
+     * Submits {@code count} messages through the page's own form, one every {@code everyMillis},
+     * like a fast typist or a paste, without waiting: returns at once while the page keeps going.
+     */
+    void burst(String prefix, int count, int everyMillis) {
+        driver.executeScript("""
+                const [prefix, count, every] = arguments;
+                const input = document.getElementById('text');
+                const form = document.getElementById('compose');
+                let i = 0;
+                const timer = setInterval(() => {
+                  i++;
+                  input.value = prefix + i;
+                  form.requestSubmit();
+                  if (i >= count) {
+                    clearInterval(timer);
+                  }
+                }, every);""", prefix, count, everyMillis);
+    }
+
     String state() {
         return driver.findElement(By.id("state")).getDomAttribute("data-state");
     }
@@ -111,7 +134,7 @@ final class ChatPage {
     List<Line> lines() {
         List<Map<String, Object>> raw = (List<Map<String, Object>>) driver.executeScript(READ_LINES);
         return raw.stream().map(m -> new Line(s(m, "kind"), s(m, "id"), s(m, "status"), s(m, "notice"), s(m, "who"),
-                s(m, "text"), s(m, "statusText"))).toList();
+                s(m, "text"), s(m, "statusText"), Integer.parseInt(s(m, "sends")), s(m, "code"))).toList();
     }
 
     List<Line> lines(String kind) {
