@@ -4,27 +4,39 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
 import javax.xml.parsers.DocumentBuilderFactory;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Element;
 
 /**
  * After {@code package}: the file docker/Dockerfile copies exists, and it is a WAR the image can
- * deploy from dropins at the context root the URLs assume. Runs in failsafe, after the WAR exists.
+ * deploy from dropins at the context root the URLs assume. Runs in failsafe, after the WAR exists;
+ * the build passes the WAR's path as {@code it.war}.
  */
 class DockerContextIT {
 
     private final Path war = Project.path(Project.pom().buildOutput());
+
+    @BeforeEach
+    void onlyAfterPackage() {
+        String built = System.getProperty("it.war");
+        assumeTrue(built != null, "it.war is set by failsafe after package; a surefire run (-Dtest=...) comes before the WAR exists");
+        assertEquals(Paths.get(built).toAbsolutePath().normalize(), war.toAbsolutePath().normalize(),
+                "the WAR the build makes (it.war) is the file docker/Dockerfile copies");
+    }
 
     @Test
     void theWarTheDockerfileCopiesExists() {
