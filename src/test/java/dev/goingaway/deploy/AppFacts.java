@@ -79,7 +79,18 @@ final class AppFacts {
         return b.toString().toUpperCase(Locale.ROOT);
     }
 
-    static List<ConfigKey> configKeys() {
+    private static List<ConfigKey> configKeys;
+    private static Set<Class<? extends Annotation>> healthKinds;
+
+    /** The {@code @ConfigProperty} fields of {@link Settings}, read once per test run. */
+    static synchronized List<ConfigKey> configKeys() {
+        if (configKeys == null) {
+            configKeys = List.copyOf(readConfigKeys());
+        }
+        return configKeys;
+    }
+
+    private static List<ConfigKey> readConfigKeys() {
         List<ConfigKey> keys = new ArrayList<>();
         for (Field f : Settings.class.getDeclaredFields()) {
             ConfigProperty p = f.getAnnotation(ConfigProperty.class);
@@ -187,7 +198,14 @@ final class AppFacts {
     }
 
     /** The health annotations that at least one compiled {@link HealthCheck} of the app carries. */
-    static Set<Class<? extends Annotation>> healthKinds() {
+    static synchronized Set<Class<? extends Annotation>> healthKinds() {
+        if (healthKinds == null) {
+            healthKinds = Set.copyOf(readHealthKinds());
+        }
+        return healthKinds;
+    }
+
+    private static Set<Class<? extends Annotation>> readHealthKinds() {
         Set<Class<? extends Annotation>> kinds = new LinkedHashSet<>();
         for (Class<?> c : mainClasses()) {
             if (HealthCheck.class.isAssignableFrom(c)) {

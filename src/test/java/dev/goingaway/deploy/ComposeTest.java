@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -154,10 +152,8 @@ class ComposeTest {
     @MethodSource("scripts")
     void scriptsAreValidBashAndNameExistingServices(String script) throws Exception {
         assertTrue(Files.isExecutable(Project.path(script)), script + " is executable");
-        Process p = new ProcessBuilder("bash", "-n", Project.path(script).toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "bash -n finishes");
-        assertEquals(0, p.exitValue(), script + " parses with bash -n: " + out);
+        Processes.Result r = Processes.run(30, List.of("bash", "-n", Project.path(script).toString()));
+        assertEquals(0, r.exitCode(), script + " parses with bash -n: " + r.err());
         Set<String> named = new TreeSet<>();
         Matcher m = Pattern.compile("\\b(app_[a-z]+|ws_probe|redis|proxy)\\b").matcher(Project.read(script).replace("app_$to", "").replace("app_$from", ""));
         while (m.find()) {

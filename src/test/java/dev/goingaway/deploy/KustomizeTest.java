@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -16,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -95,15 +92,11 @@ class KustomizeTest {
     @ParameterizedTest
     @MethodSource("kustomizations")
     void kubectlKustomizeProducesTheSameResources(String dir) throws Exception {
-        String kubectl = onPath("kubectl");
+        String kubectl = Processes.onPath("kubectl");
         assumeTrue(kubectl != null, "kubectl is not installed: comparison with the real kustomize skipped");
-        Process p = new ProcessBuilder(kubectl, "kustomize", Project.path(dir).toString())
-                .redirectErrorStream(false).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "kubectl kustomize finishes within 60 s");
-        assertEquals(0, p.exitValue(), "kubectl kustomize " + dir + " succeeds: " + err);
-        Map<String, JsonNode> theirs = byId(StrictYaml.load("kubectl kustomize " + dir, new String(out, StandardCharsets.UTF_8)));
+        Processes.Result r = Processes.run(60, List.of(kubectl, "kustomize", Project.path(dir).toString()));
+        assertEquals(0, r.exitCode(), "kubectl kustomize " + dir + " succeeds: " + r.err());
+        Map<String, JsonNode> theirs = byId(StrictYaml.load("kubectl kustomize " + dir, r.out()));
         Map<String, JsonNode> ours = byId(Kustomize.build(Project.path(dir)).docs());
         assertEquals(ours.keySet(), theirs.keySet(), dir + ": kustomize and the tests see the same resources");
         ours.forEach((id, node) -> assertEquals(node, theirs.get(id), dir + ": " + id + " is the same for kustomize and the tests"));
@@ -114,15 +107,5 @@ class KustomizeTest {
         docs.forEach(d -> m.put(d.node().path("apiVersion").asText() + " " + d.node().path("kind").asText() + "/"
                 + d.node().path("metadata").path("name").asText(), d.node()));
         return m;
-    }
-
-    static String onPath(String exe) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path p = Path.of(dir, exe);
-            if (Files.isExecutable(p)) {
-                return p.toString();
-            }
-        }
-        return null;
     }
 }

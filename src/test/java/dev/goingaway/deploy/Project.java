@@ -83,7 +83,26 @@ final class Project {
         }
     }
 
-    static Pom pom() {
+    private static Pom pom;
+    private static ServerXml serverXml;
+
+    /** pom.xml, read once per test run. */
+    static synchronized Pom pom() {
+        if (pom == null) {
+            pom = readPom();
+        }
+        return pom;
+    }
+
+    /** liberty/config/server.xml, read once per test run. */
+    static synchronized ServerXml serverXml() {
+        if (serverXml == null) {
+            serverXml = readServerXml();
+        }
+        return serverXml;
+    }
+
+    private static Pom readPom() {
         Element project = xml(path("pom.xml")).getDocumentElement();
         String artifactId = childText(project, "artifactId");
         String version = childText(project, "version");
@@ -101,7 +120,7 @@ final class Project {
                 finalName == null ? artifactId + "-" + version : finalName, properties);
     }
 
-    static ServerXml serverXml() {
+    private static ServerXml readServerXml() {
         Element server = xml(path("liberty/config/server.xml")).getDocumentElement();
         Map<String, String> variables = new LinkedHashMap<>();
         List<String> features = new ArrayList<>();
