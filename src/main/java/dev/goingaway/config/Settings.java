@@ -77,6 +77,13 @@ public class Settings {
     @Inject @ConfigProperty(name = "send.queue.limit", defaultValue = "1024")
     int sendQueueLimit;
 
+    /**
+     * {@code SHUTDOWN_EXIT}: after the drain, {@code liberty} hands the signal on to Liberty's
+     * orderly stop (~1–2 s more); {@code halt} ends the JVM at once, status 143.
+     */
+    @Inject @ConfigProperty(name = "shutdown.exit", defaultValue = "liberty")
+    String shutdownExit;
+
     /** {@code SHUTDOWN_CLOSE_THREADS}: parallel closes in the drain (Liberty's close mostly waits). */
     @Inject @ConfigProperty(name = "shutdown.close.threads", defaultValue = "128")
     int shutdownCloseThreads;
@@ -146,6 +153,15 @@ public class Settings {
 
     public int maxConnections() {
         return maxConnections;
+    }
+
+    /** Whether the JVM is halted right after a signal's drain instead of running Liberty's stop. */
+    public boolean haltAfterDrain() {
+        String mode = shutdownExit.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!mode.equals("liberty") && !mode.equals("halt")) {
+            throw new IllegalArgumentException("SHUTDOWN_EXIT must be 'liberty' or 'halt', not '" + shutdownExit + "'");
+        }
+        return mode.equals("halt");
     }
 
     public int shutdownCloseThreads() {
