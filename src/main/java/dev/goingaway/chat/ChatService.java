@@ -249,7 +249,11 @@ public class ChatService {
 
     /** Hands a broadcast to every connection on this instance; returns how many. */
     public int deliverToAll(Frames.Broadcast broadcast) {
-        String frame = codec.encode(broadcast);
+        return deliverToAll(codec.encode(broadcast));
+    }
+
+    /** Hands an encoded frame to every connection on this instance; returns how many. */
+    public int deliverToAll(String frame) {
         int n = 0;
         for (ChatClient client : registry.all()) {
             if (deliver(client, frame)) {
