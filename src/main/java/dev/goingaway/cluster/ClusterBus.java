@@ -166,7 +166,7 @@ public class ClusterBus {
         @Override
         public void up() {
             since = Instant.now();
-            LOG.log(Level.INFO, "cluster_bus_up bus={0}: fan-out reaches every instance again", bus.describe());
+            LOG.log(Level.INFO, "cluster_bus_up bus={0}: fan-out reaches every instance", bus.describe());
         }
 
         @Override
