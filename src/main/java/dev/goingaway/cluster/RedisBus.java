@@ -53,6 +53,8 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
     static final int BATCH = 256;
     private static final long FIRST_RETRY_MILLIS = 100;
     private static final long MAX_RETRY_MILLIS = 5_000;
+    /** Queued by {@link #close}, behind everything still to be sent; compared by identity. */
+    private static final String STOP = new String("stop");
 
     /** What the bus reports; called on the bus's own threads, must not block. */
     interface Listener {
@@ -231,9 +233,16 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
             }
             batch.add(first);
             queue.drainTo(batch, BATCH - 1);
-            send(batch);
+            boolean stop = batch.removeIf(p -> p == STOP);
+            if (!batch.isEmpty()) {
+                send(batch);
+            }
             batch.clear();
+            if (stop) {
+                break;
+            }
         }
+        queue.removeIf(p -> p == STOP);
         int left = queue.size();
         queue.clear();
         if (left > 0) {
@@ -415,6 +424,7 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
             return;
         }
         closed = true;
+        queue.offer(STOP); // wakes the publisher once what is queued has gone; if the queue is full it is busy anyway
         closing.countDown();
         watchdog.shutdownNow();
         try {
