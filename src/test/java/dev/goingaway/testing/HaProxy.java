@@ -122,10 +122,16 @@ public final class HaProxy implements AutoCloseable {
                 global
                     stats socket %s mode 600 level admin
                     stats timeout 10s
+                    # server UP/DOWN transitions only, to haproxy.log
+                    log stdout format raw local0 notice
 
                 defaults
                     mode http
+                    log global
                     timeout connect 2s
+                    # a check answered within 2 s counts; without this the check timeout is 'inter'
+                    # (250 ms), and one slow answer from a busy server would take it out (fall 1)
+                    timeout check 2s
                     timeout client 30s
                     timeout server 30s
                     timeout http-request 10s
