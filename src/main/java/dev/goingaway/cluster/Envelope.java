@@ -7,7 +7,8 @@ import jakarta.json.bind.annotation.JsonbPropertyOrder;
  * and where it goes. {@code origin} is the publishing bus's node id (instance name plus a random
  * suffix, so two instances misconfigured with one {@code INSTANCE_ID} still tell each other
  * apart); the publisher has delivered the frame to its own sessions already and ignores it when
- * it comes back.
+ * it comes back. {@code origin} comes first on the wire, so a receiver recognises its own
+ * envelopes by their first bytes without parsing them.
  *
  * @param kind   {@link #ROOM}, {@link #BROADCAST} or {@link #DELIVERED}
  * @param origin node id of the publisher
@@ -17,7 +18,7 @@ import jakarta.json.bind.annotation.JsonbPropertyOrder;
  * @param to     node id a {@link #DELIVERED} reply is meant for
  * @param count  sessions a broadcast was handed to, for {@link #DELIVERED}
  */
-@JsonbPropertyOrder({"kind", "origin", "room", "id", "to", "count", "frame"})
+@JsonbPropertyOrder({"origin", "kind", "room", "id", "to", "count", "frame"})
 public record Envelope(String kind, String origin, String room, String frame, String id, String to, int count) {
 
     /** A chat message for every member of {@code room} on every instance. */

@@ -51,6 +51,8 @@ final class Relay {
     }
 
     private final String node;
+    /** How this node's own envelopes begin (origin is serialised first). */
+    private final String ownPrefix;
     private final Local local;
     private final Jsonb jsonb;
     private final Map<String, Replies> pending = new ConcurrentHashMap<>();
@@ -58,6 +60,7 @@ final class Relay {
 
     Relay(String node, Local local, Jsonb jsonb) {
         this.node = node;
+        this.ownPrefix = "{\"origin\":" + jsonb.toJson(node) + ",";
         this.local = local;
         this.jsonb = jsonb;
     }
@@ -114,6 +117,9 @@ final class Relay {
      * it was a room message or broadcast from another instance (delivered here).
      */
     boolean receive(String payload) {
+        if (payload.startsWith(ownPrefix)) {
+            return false; // this node's own, delivered here already: not even parsed
+        }
         Envelope e;
         try {
             e = jsonb.fromJson(payload, Envelope.class);

@@ -2,6 +2,7 @@ package dev.goingaway.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
@@ -39,6 +40,12 @@ class EnvelopeTest {
         assertEquals(4321, got.count(), "count of sessions reached");
         assertEquals("blue#2", got.to(), "the node the reply is for");
         assertEquals("id-7", got.id(), "the broadcast it answers");
+    }
+
+    @Test
+    void originComesFirstSoAReceiverKnowsItsOwnByThePrefix() {
+        String json = jsonb.toJson(Envelope.room("blue#1", "r", "{}"));
+        assertTrue(json.startsWith("{\"origin\":\"blue#1\","), "origin is the first field: " + json);
     }
 
     @Test

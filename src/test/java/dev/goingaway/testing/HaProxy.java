@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real HAProxy (Debian's package, installed with apt-get if missing) in front of the chat
  * servers, the way a load balancer would be in production: it health-checks
- * {@code /health/ready} every 250 ms, takes a server out after one failed check, and keeps
- * WebSocket tunnels open for an hour. Servers sit in named slots; {@link #point} moves a slot to
+ * {@code /health/ready} every second (every 250 ms while a server is down), takes a server out
+ * after one failed check (a 503 while draining, no connection, or no answer within 5 s), and
+ * keeps WebSocket tunnels open for an hour. Servers sit in named slots; {@link #point} moves a slot to
  * another port through HAProxy's runtime API, which is how a blue/green switch is done without
  * reloading.
  */
@@ -51,7 +52,7 @@ public final class HaProxy implements AutoCloseable {
         if (!"root".equals(System.getProperty("user.name"))) {
             throw new IllegalStateException("haproxy is not installed and this is not root: run 'apt-get install haproxy'");
         }
-        // RUNLEVEL=1 and a policy of "no service starts": the package must not start its own daemon.
+        // RUNLEVEL=1: the package's maintainer scripts must not start a haproxy daemon of their own.
         run(Duration.ofMinutes(5), "apt-get", "-o", "DPkg::Lock::Timeout=300", "update");
         run(Duration.ofMinutes(5), "apt-get", "-o", "DPkg::Lock::Timeout=300", "install", "-y",
                 "--no-install-recommends", "haproxy");
@@ -129,9 +130,11 @@ public final class HaProxy implements AutoCloseable {
                     mode http
                     log global
                     timeout connect 2s
-                    # a check answered within 2 s counts; without this the check timeout is 'inter'
-                    # (250 ms), and one slow answer from a busy server would take it out (fall 1)
-                    timeout check 2s
+                    # With fall 1 a single failed check takes a server out, so a check must fail only
+                    # when the server really says no (503 while draining) or is gone: a busy survivor
+                    # taking a reconnect storm answers late, not never. Without 'timeout check' the
+                    # check timeout is 'inter'; the check's connect timeout is min(connect, inter).
+                    timeout check 5s
                     timeout client 30s
                     timeout server 30s
                     timeout http-request 10s
@@ -152,7 +155,7 @@ public final class HaProxy implements AutoCloseable {
                     balance leastconn
                     option httpchk GET /health/ready
                     http-check expect status 200
-                    default-server inter 250ms fastinter 250ms downinter 250ms fall 1 rise 2
+                    default-server inter 1s downinter 250ms fall 1 rise 2
                 %s""".formatted(socket, port, BACKEND, BACKEND, servers);
     }
 

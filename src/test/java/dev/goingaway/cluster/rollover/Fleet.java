@@ -15,8 +15,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
-import dev.goingaway.testing.Await;
-
 /**
  * All the harness's clients and what they share: one JDK {@link HttpClient} (non-blocking: a
  * few threads carry thousands of WebSockets), one timer for pauses and reconnects, the proxy's
@@ -34,11 +32,10 @@ final class Fleet implements AutoCloseable {
     final int pauseMillis;
     private final ExecutorService io;
     private final URI proxy;
-    private final List<RolloverClient> clients = new ArrayList<>();
+    private final List<RolloverClient> clients = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ConcurrentLinkedQueue<Welcome> welcomes = new ConcurrentLinkedQueue<>();
     /** Bounds handshakes in flight during the first connect, so 5,000 clients do not SYN-flood the proxy. */
     private final Semaphore initialConnects = new Semaphore(200);
-    private final AtomicInteger connectFailures = new AtomicInteger();
 
     Fleet(URI proxy, int pauseMillis) {
         this.proxy = proxy;
@@ -46,6 +43,10 @@ final class Fleet implements AutoCloseable {
         this.io = Executors.newFixedThreadPool(4, daemon("fleet-io-"));
         this.timer = Executors.newScheduledThreadPool(4, daemon("fleet-timer-"));
         this.http = HttpClient.newBuilder().executor(io).connectTimeout(Duration.ofSeconds(5)).build();
+        timer.scheduleWithFixedDelay(() -> {
+            long now = System.nanoTime();
+            clients.forEach(c -> c.checkAnswered(now));
+        }, 1, 1, TimeUnit.SECONDS);
     }
 
     /** Creates {@code n} clients in rooms of {@code roomSize} (the last room may be smaller). */
@@ -83,9 +84,24 @@ final class Fleet implements AutoCloseable {
         awaitAll("every client welcomed", RolloverClient::open, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
 
+    /** Waits until every client meets {@code condition}; on timeout says how many did not, and shows some. */
     void awaitAll(String what, Predicate<RolloverClient> condition, Duration timeout) {
-        Await.until(what + " (" + count(condition.negate()) + " not yet)", timeout,
-                () -> clients.stream().allMatch(condition));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!clients.stream().allMatch(condition)) {
+            if (System.nanoTime() > deadline) {
+                List<RolloverClient> behind = clients.stream().filter(condition.negate()).toList();
+                StringBuilder b = new StringBuilder("timed out after " + timeout.toSeconds() + " s waiting for: " + what
+                        + "; " + behind.size() + " of " + clients.size() + " clients not there, for example:");
+                behind.stream().limit(8).forEach(c -> b.append("\n  ").append(c.describe()));
+                throw new AssertionError(b.toString());
+            }
+            try {
+                Thread.sleep(50); // polling interval of a deadline-bounded wait
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for: " + what);
+            }
+        }
     }
 
     long count(Predicate<RolloverClient> condition) {
@@ -94,10 +110,6 @@ final class Fleet implements AutoCloseable {
 
     void welcomed(String instance, boolean resumed) {
         welcomes.add(new Welcome(System.nanoTime(), instance, resumed));
-    }
-
-    void connectFailed() {
-        connectFailures.incrementAndGet();
     }
 
     List<Welcome> welcomes() {

@@ -30,8 +30,12 @@ import jakarta.json.JsonObject;
  */
 final class RolloverClient {
 
-    private static final long FIRST_RETRY_MILLIS = 100;
-    private static final long MAX_RETRY_MILLIS = 2_000;
+    private static final long FIRST_RETRY_MILLIS = 250;
+    private static final long MAX_RETRY_MILLIS = 5_000;
+    /** A browser waits a long time for a handshake; giving up early only adds a retry to a busy server. */
+    private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(15);
+    /** A message unanswered this long on an open connection breaks the zero-loss rule; the client gives up on the socket. */
+    static final long ANSWER_TIMEOUT_MILLIS = 20_000;
 
     private enum State { IDLE, CONNECTING, OPEN, LEAVING, AWAY, STOPPED }
 
@@ -82,6 +86,8 @@ final class RolloverClient {
     private int handshakeFailures;
     private int closedWithoutBye;
     private int closeAfterByeNot1001;
+    private int answerTimeouts;
+    private long lastFrameNanos;
 
     RolloverClient(Fleet fleet, int index, String room, int firstMember, int lastMember) {
         this.fleet = fleet;
@@ -109,7 +115,7 @@ final class RolloverClient {
         state = State.CONNECTING;
         int gen = ++generation;
         ws = null;
-        fleet.http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
+        fleet.http.newWebSocketBuilder().connectTimeout(HANDSHAKE_TIMEOUT)
                 .buildAsync(fleet.uri(room, session), new Listener(gen))
                 .whenComplete((socket, error) -> {
                     if (error != null) {
@@ -197,6 +203,7 @@ final class RolloverClient {
         if (gen != generation) {
             return;
         }
+        lastFrameNanos = System.nanoTime();
         JsonObject f;
         try (var r = Json.createReader(new java.io.StringReader(text))) {
             f = r.readObject();
@@ -417,6 +424,34 @@ final class RolloverClient {
         }
     }
 
+    /** Still no answer on the same connection: count it, drop the socket, reconnect and re-send. */
+    synchronized void checkAnswered(long now) {
+        if (state != State.OPEN || outstanding == 0
+                || now - sentNanos[outstanding] < TimeUnit.MILLISECONDS.toNanos(ANSWER_TIMEOUT_MILLIS)) {
+            return;
+        }
+        int s = outstanding;
+        answerTimeouts++;
+        problem("message " + s + " unanswered for " + ANSWER_TIMEOUT_MILLIS + " ms on an open connection to " + instance);
+        WebSocket socket = ws;
+        endInterval();
+        resend = outstanding;
+        outstanding = 0;
+        generation++;
+        if (socket != null) {
+            socket.abort();
+        }
+        retryLater();
+    }
+
+    /** One line on where this client stands, for timeout messages. */
+    synchronized String describe() {
+        long now = System.nanoTime();
+        return name + " " + state + " on " + instance + " seq=" + seq + " outstanding=" + outstanding + " resend=" + resend
+                + " acked=" + acked.cardinality() + " last frame " + (lastFrameNanos == 0 ? "never" : (now - lastFrameNanos) / 1_000_000 + " ms ago")
+                + " problems=" + problems.subList(Math.max(0, problems.size() - 3), problems.size());
+    }
+
     private void schedule(Runnable r, long delayMillis) {
         try {
             fleet.timer.schedule(r, delayMillis, TimeUnit.MILLISECONDS);
@@ -467,7 +502,7 @@ final class RolloverClient {
         Arrays.setAll(got, i -> (BitSet) received[i].clone());
         return new Snapshot(index, firstMember, session, seq, acked.cardinality(), errored.cardinality(), lost.cardinality(), resends,
                 lastAckTotal, ackTotalMismatches, welcomes, welcomeTotalMismatches, byes, byeTotalMismatches,
-                refused1013, handshakeFailures, closedWithoutBye, closeAfterByeNot1001, answersForUnknownIds, duplicateDeliveries,
+                refused1013, handshakeFailures, closedWithoutBye, closeAfterByeNot1001, answerTimeouts, answersForUnknownIds, duplicateDeliveries,
                 new TreeMap<>(errorCodes), Arrays.copyOf(sentNanos, seq + 1), Arrays.copyOf(ackNanos, seq + 1),
                 (BitSet) acked.clone(), got, intervals.stream().map(long[]::clone).toList(), List.copyOf(problems),
                 lastByeNanos, lastWelcomeNanos);
@@ -477,7 +512,7 @@ final class RolloverClient {
     record Snapshot(int index, int firstMember, String session, int sent, int acked, int errored, int lost, int resends, long lastAckTotal,
                     int ackTotalMismatches, int welcomes, int welcomeTotalMismatches, int byes, int byeTotalMismatches,
                     int refused1013, int handshakeFailures, int closedWithoutBye, int closeAfterByeNot1001,
-                    int answersForUnknownIds,
+                    int answerTimeouts, int answersForUnknownIds,
                     int duplicateDeliveries, Map<String, Integer> errorCodes, long[] sentNanos, long[] ackNanos,
                     BitSet ackedIds, BitSet[] received, List<long[]> intervals, List<String> problems,
                     long lastByeNanos, long lastWelcomeNanos) {

@@ -146,7 +146,7 @@ public final class RolloverHarness {
         int exit = old.awaitExit(Duration.ofSeconds(20));
         long exitMillis = (System.nanoTime() - old.signalledAtNanos()) / 1_000_000;
         fleet.awaitAll("every client re-established on " + next.name(), c -> c.openOn(next.name()),
-                Duration.ofSeconds(30 + size.reconnectSpread().toSeconds() + size.clients() / 200));
+                Duration.ofSeconds(60 + size.reconnectSpread().toSeconds() + size.clients() / 100));
         long lastWelcome = fleet.welcomes().stream().filter(w -> w.instance().equals(next.name()) && w.nanos() >= sigterm)
                 .mapToLong(Fleet.Welcome::nanos).max().orElse(sigterm);
         int peak = fleet.peakHandshakesPerSecond(next.name(), sigterm);
@@ -201,6 +201,8 @@ public final class RolloverHarness {
         r.check("every connection ended with bye then 1001", r.closedWithoutBye == 0 && r.closeAfterByeNot1001 == 0,
                 r.closedWithoutBye + " ended without bye, " + r.closeAfterByeNot1001 + " bye not followed by 1001");
         r.check("no answer for an id never sent", r.answersForUnknownIds == 0, Long.toString(r.answersForUnknownIds));
+        r.check("every message answered while its connection was open", r.answerTimeouts == 0,
+                r.answerTimeouts + " waited more than " + RolloverClient.ANSWER_TIMEOUT_MILLIS / 1000 + " s on an open connection");
         r.check("every client got a bye each rollover", r.byes == (long) r.clients * r.rounds.size(),
                 r.byes + " byes for " + r.clients + " clients x " + r.rounds.size() + " rollovers");
         for (RolloverReport.Round round : r.rounds) {

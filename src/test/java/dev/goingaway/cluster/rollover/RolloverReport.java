@@ -44,6 +44,7 @@ final class RolloverReport {
     long handshakeFailures;
     long closedWithoutBye;
     long closeAfterByeNot1001;
+    long answerTimeouts;
     long answersForUnknownIds;
     long fanoutExpected;
     long fanoutDelivered;
@@ -71,6 +72,7 @@ final class RolloverReport {
             handshakeFailures += c.handshakeFailures();
             closedWithoutBye += c.closedWithoutBye();
             closeAfterByeNot1001 += c.closeAfterByeNot1001();
+            answerTimeouts += c.answerTimeouts();
             answersForUnknownIds += c.answersForUnknownIds();
             c.errorCodes().forEach((k, v) -> errorCodes.merge(k, v, Integer::sum));
             countedTwice += Math.max(0, c.lastAckTotal() - c.acked()) + c.ackTotalMismatches();
@@ -158,8 +160,10 @@ final class RolloverReport {
                     r.to(), r.exitCode(), r.exitMillis()));
         }
         b.append(String.format("seen by clients: byes %d, refused with 1013 %d, handshake failures %d,"
-                        + " ended without bye %d, bye not followed by 1001 %d, error frames %s, answers for unknown ids %d%n",
-                byes, refused1013, handshakeFailures, closedWithoutBye, closeAfterByeNot1001, errorCodes, answersForUnknownIds));
+                        + " ended without bye %d, bye not followed by 1001 %d, unanswered for %d s on an open connection %d,"
+                        + " error frames %s, answers for unknown ids %d%n",
+                byes, refused1013, handshakeFailures, closedWithoutBye, closeAfterByeNot1001,
+                RolloverClient.ANSWER_TIMEOUT_MILLIS / 1000, answerTimeouts, errorCodes, answersForUnknownIds));
         for (Check c : checks) {
             b.append(String.format("  [%s] %s: %s%n", c.passed() ? "pass" : "FAIL", c.name(), c.detail()));
         }
