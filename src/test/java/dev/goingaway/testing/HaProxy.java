@@ -123,8 +123,8 @@ public final class HaProxy implements AutoCloseable {
                 global
                     stats socket %s mode 600 level admin
                     stats timeout 10s
-                    # server UP/DOWN transitions only, to haproxy.log
-                    log stdout format raw local0 notice
+                    # server UP/DOWN transitions, and one line per connection with how it ended
+                    log stdout format raw local0 info
 
                 defaults
                     mode http
@@ -147,6 +147,7 @@ public final class HaProxy implements AutoCloseable {
                     option redispatch
 
                 frontend chat
+                    option httplog
                     bind 127.0.0.1:%d
                     maxconn 9000
                     default_backend %s

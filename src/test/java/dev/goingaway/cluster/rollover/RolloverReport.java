@@ -51,6 +51,8 @@ final class RolloverReport {
     long durationMillis;
     final Map<String, Integer> errorCodes = new TreeMap<>();
     final List<String> problems = new ArrayList<>();
+    final Map<String, Integer> problemKinds = new TreeMap<>();
+    final Map<String, String> problemExamples = new TreeMap<>();
 
     RolloverReport(int clients) {
         this.clients = clients;
@@ -85,8 +87,11 @@ final class RolloverReport {
             if (stored != null && stored == c.acked()) {
                 storedTotalsCorrect++;
             }
-            if (!c.problems().isEmpty() && problems.size() < 40) {
-                c.problems().forEach(p -> problems.add("c" + c.index() + ": " + p));
+            for (String p : c.problems()) {
+                // one example of each kind of problem, and how often it happened
+                String kind = p.replaceAll("[0-9]+", "#").replaceAll(" on an open connection to .*", "");
+                problemKinds.merge(kind, 1, Integer::sum);
+                problemExamples.putIfAbsent(kind, "c" + c.index() + ": " + p);
             }
         }
         fanout(all);
@@ -167,8 +172,12 @@ final class RolloverReport {
         for (Check c : checks) {
             b.append(String.format("  [%s] %s: %s%n", c.passed() ? "pass" : "FAIL", c.name(), c.detail()));
         }
+        if (!problemKinds.isEmpty()) {
+            b.append("problems seen by clients (count, example):\n");
+            problemKinds.forEach((k, n) -> b.append(String.format("  %6d  %s%n", n, problemExamples.get(k))));
+        }
         if (!problems.isEmpty()) {
-            b.append("first problems seen:\n");
+            b.append("fan-out misses (first ").append(Math.min(20, problems.size())).append("):\n");
             problems.stream().limit(20).forEach(p -> b.append("  ").append(p).append('\n'));
         }
         b.append(String.format("rollover: %d passed, %d failed", passed(), failed()));
