@@ -380,10 +380,15 @@ final class RolloverClient {
         }
         if (code == 1013) {
             refused1013++;
+        } else if (!welcomed) {
+            // Upgraded but never welcomed (the JDK gives up on a handshake 15 s after it began, even
+            // when the 101 came at 14 s): the client never got in; to it, a failed handshake.
+            handshakeFailures++;
+            problem("handshake did not reach the welcome: " + code + " " + reason);
         } else {
             closedWithoutBye++;
-            problem("connection to " + (welcomed ? instance + " ended " + (System.nanoTime() - lastWelcomeNanos) / 1_000_000
-                    + " ms after its welcome" : "a new instance ended before its welcome") + " without bye: " + code + " " + reason);
+            problem("connection to " + instance + " ended " + (System.nanoTime() - lastWelcomeNanos) / 1_000_000
+                    + " ms after its welcome without bye: " + code + " " + reason);
         }
         firstOutcome();
         retryLater();

@@ -198,7 +198,7 @@ public final class RolloverHarness {
                 r.storedTotalsCorrect + "/" + r.clients + " sessions in Redis");
         r.check("fan-out complete to connected members", r.fanoutDelivered == r.fanoutExpected,
                 r.fanoutDelivered + "/" + r.fanoutExpected);
-        r.check("every connection ended with bye then 1001", r.closedWithoutBye == 0 && r.closeAfterByeNot1001 == 0,
+        r.check("every welcomed connection ended with bye then 1001", r.closedWithoutBye == 0 && r.closeAfterByeNot1001 == 0,
                 r.closedWithoutBye + " ended without bye, " + r.closeAfterByeNot1001 + " bye not followed by 1001");
         r.check("no answer for an id never sent", r.answersForUnknownIds == 0, Long.toString(r.answersForUnknownIds));
         r.check("every message answered while its connection was open", r.answerTimeouts == 0,

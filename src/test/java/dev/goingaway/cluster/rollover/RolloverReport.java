@@ -164,8 +164,8 @@ final class RolloverReport {
                     r.number(), r.from(), r.to(), r.clientsMoved(), r.reestablishedMillis(), r.peakHandshakesPerSecond(),
                     r.to(), r.exitCode(), r.exitMillis()));
         }
-        b.append(String.format("seen by clients: byes %d, refused with 1013 %d, handshake failures %d,"
-                        + " ended without bye %d, bye not followed by 1001 %d, unanswered for %d s on an open connection %d,"
+        b.append(String.format("seen by clients: byes %d, refused with 1013 %d, handshakes failed or never welcomed %d,"
+                        + " welcomed connections ended without bye %d, bye not followed by 1001 %d, unanswered for %d s on an open connection %d,"
                         + " error frames %s, answers for unknown ids %d%n",
                 byes, refused1013, handshakeFailures, closedWithoutBye, closeAfterByeNot1001,
                 RolloverClient.ANSWER_TIMEOUT_MILLIS / 1000, answerTimeouts, errorCodes, answersForUnknownIds));
