@@ -25,7 +25,8 @@ import org.eclipse.microprofile.metrics.MetricRegistry;
 
 /**
  * {@code POST /chat/api/broadcast} (a trailing slash works too): authorise, validate, fire the
- * event, answer 202 with how many sessions of this instance it was handed to.
+ * event, answer 202 with how many sessions it was handed to: this instance's, plus those the
+ * other instances report within a second (see {@link dev.goingaway.cluster.ClusterBus#broadcast}).
  */
 @ApplicationScoped
 @Path("broadcast")

@@ -71,6 +71,11 @@ public final class ChatClient {
     }
 
     /** Whether the last frame (the bye) has been queued. */
+    /** A heartbeat ping, unless a frame is being written right now (see {@link Outbox#tryPing}). */
+    public boolean tryPing(java.nio.ByteBuffer payload) throws IOException {
+        return outbox.tryPing(payload);
+    }
+
     public boolean sealed() {
         return outbox.sealed();
     }

@@ -22,6 +22,7 @@ import jakarta.websocket.CloseReason.CloseCode;
 import jakarta.websocket.CloseReason.CloseCodes;
 import jakarta.websocket.Session;
 
+import dev.goingaway.cluster.ClusterBus;
 import dev.goingaway.config.Settings;
 import dev.goingaway.store.SessionTotals;
 import dev.goingaway.store.Tally;
@@ -54,6 +55,9 @@ public class ChatService {
 
     @Inject
     Admission admission;
+
+    @Inject
+    ClusterBus cluster;
 
     private FrameCodec codec;
     private ExecutorService closer;
@@ -216,6 +220,7 @@ public class ChatService {
         String frame = codec.encode(new Frames.Message(client.room(), client.sessionId(), message.text(),
                 System.currentTimeMillis()));
         deliverToRoom(client.room(), frame);
+        cluster.publishRoom(client.room(), frame);
         ack(client, message.id(), total);
     }
 
@@ -249,7 +254,11 @@ public class ChatService {
 
     /** Hands a broadcast to every connection on this instance; returns how many. */
     public int deliverToAll(Frames.Broadcast broadcast) {
-        String frame = codec.encode(broadcast);
+        return deliverToAll(codec.encode(broadcast));
+    }
+
+    /** Hands an encoded frame to every connection on this instance; returns how many. */
+    public int deliverToAll(String frame) {
         int n = 0;
         for (ChatClient client : registry.all()) {
             if (deliver(client, frame)) {

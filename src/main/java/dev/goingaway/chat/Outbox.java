@@ -5,6 +5,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.SendResult;
@@ -17,6 +19,8 @@ import jakarta.websocket.SendResult;
  * queued before the {@code bye} always reaches the client before it.
  */
 public final class Outbox {
+
+    private static final Logger LOG = Logger.getLogger(Outbox.class.getName());
 
     /** Raised (as a failed future) when the client is not reading fast enough. */
     public static final class Overflow extends RuntimeException {
@@ -99,6 +103,25 @@ public final class Outbox {
         return done;
     }
 
+    /**
+     * Sends a ping only if no frame is being written, holding the same turn as the text frames:
+     * Liberty refuses a write while another one on the connection is in progress ("write not
+     * allowed"), and whichever loses that race is gone. Returns false if the outbox was busy
+     * (a connection that is busy writing needs no ping to prove it is alive).
+     */
+    public boolean tryPing(java.nio.ByteBuffer payload) throws java.io.IOException {
+        if (closed || !sending.compareAndSet(false, true)) {
+            return false;
+        }
+        try {
+            remote.sendPing(payload);
+            return true;
+        } finally {
+            sending.set(false);
+            pump(); // frames offered while the ping held the turn
+        }
+    }
+
     /** When the container last finished writing a frame of this outbox. */
     public long lastProgressNanos() {
         return lastProgressNanos;
@@ -139,6 +162,7 @@ public final class Outbox {
                 try {
                     remote.sendText(p.text(), result -> onSent(p, result));
                 } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "frame not written, the container refused it: {0}", e.toString());
                     size.decrementAndGet();
                     sending.set(false);
                     p.done().completeExceptionally(e);
@@ -161,6 +185,10 @@ public final class Outbox {
             lastProgressNanos = System.nanoTime();
             p.done().complete(null);
         } else {
+            if (!closed) {
+                // The frame is lost while the connection stays open: say so, it breaks the zero-loss rule.
+                LOG.log(Level.WARNING, "frame not written on an open connection: {0}", String.valueOf(result.getException()));
+            }
             p.done().completeExceptionally(result.getException());
         }
         if (closed) {

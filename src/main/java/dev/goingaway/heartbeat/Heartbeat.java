@@ -78,7 +78,7 @@ public class Heartbeat {
                 continue;
             }
             try {
-                client.socket().getAsyncRemote().sendPing(payload.duplicate());
+                client.tryPing(payload.duplicate());
             } catch (java.io.IOException | RuntimeException e) {
                 LOG.log(Level.FINE, "session_id={0} ping failed: {1}", new Object[] {client.sessionId(), e.toString()});
             }

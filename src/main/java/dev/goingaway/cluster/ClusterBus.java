@@ -1,0 +1,214 @@
+package dev.goingaway.cluster;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbBuilder;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.metrics.Counter;
+import org.eclipse.microprofile.metrics.MetricRegistry;
+
+import dev.goingaway.chat.ChatService;
+import dev.goingaway.config.Settings;
+import dev.goingaway.store.RedisUrl;
+
+/**
+ * Makes the instances one chat: every room message and broadcast delivered here is also
+ * published for the others, and what they publish is delivered to this instance's sessions.
+ * With {@code REDIS_URL} unset there is nothing to publish to and fan-out stays here.
+ *
+ * <p>The bus subscribes while the application starts, so an instance reports ready only once
+ * it receives the others' messages (or once a short wait for an unreachable Redis is over: it
+ * then serves its own sessions and joins when Redis answers). Metrics: gauge
+ * {@code cluster_bus_up}, counters {@code cluster_published}, {@code cluster_publish_failures},
+ * {@code cluster_received}, {@code cluster_resubscribes}, gauge {@code cluster_publish_queue}.
+ */
+@ApplicationScoped
+public class ClusterBus {
+
+    private static final Logger LOG = Logger.getLogger(ClusterBus.class.getName());
+    /** How long a broadcast waits for the other instances to say how many sessions they reached. */
+    static final Duration BROADCAST_REPLY_WAIT = Duration.ofMillis(1_000);
+    /** The longest the application start waits for the first subscription. */
+    private static final Duration SUBSCRIBE_WAIT = Duration.ofSeconds(3);
+
+    /** What health checks and logs show about the bus. */
+    public record Status(String mode, String bus, boolean up, String node, String lastError, Instant since, int queued) {
+    }
+
+    @Inject
+    Settings settings;
+
+    @Inject
+    ChatService chat;
+
+    @Inject
+    MetricRegistry metrics;
+
+    /** {@code CLUSTER_CHANNEL}: the pub/sub channel; deployments sharing one Redis need their own. */
+    @Inject
+    @ConfigProperty(name = "cluster.channel", defaultValue = "goingaway:fanout")
+    String channel;
+
+    private Jsonb jsonb;
+    private Relay relay;
+    private RedisBus bus;
+    private volatile Instant since = Instant.now();
+    private Counter published;
+    private Counter publishFailures;
+    private Counter received;
+    private Counter resubscribes;
+
+    @PostConstruct
+    void start() {
+        String node = settings.instance() + "#" + UUID.randomUUID().toString().substring(0, 8);
+        Optional<String> url = settings.redisUrl();
+        if (url.isEmpty()) {
+            LOG.log(Level.INFO, "cluster fan-out is local: REDIS_URL is not set, so messages reach the sessions of this instance only");
+            return;
+        }
+        jsonb = JsonbBuilder.create();
+        relay = new Relay(node, new Relay.Local() {
+            @Override
+            public int toRoom(String room, String frame) {
+                return chat.deliverToRoom(room, frame);
+            }
+
+            @Override
+            public int toAll(String frame) {
+                return chat.deliverToAll(frame);
+            }
+        }, jsonb);
+        published = metrics.counter("cluster_published");
+        publishFailures = metrics.counter("cluster_publish_failures");
+        received = metrics.counter("cluster_received");
+        resubscribes = metrics.counter("cluster_resubscribes");
+        bus = new RedisBus(RedisUrl.parse(url.get()), settings.redisTimeout(), channel, new Events(), appThreads());
+        relay.attach(bus);
+        metrics.gauge("cluster_bus_up", this, b -> b.bus.up() ? 1 : 0);
+        metrics.gauge("cluster_publish_queue", this, b -> b.bus.queued());
+        bus.start();
+        try {
+            if (bus.awaitSubscribed(SUBSCRIBE_WAIT)) {
+                LOG.log(Level.INFO, "cluster fan-out joined {0} as {1}", new Object[] {bus.describe(), node});
+            } else {
+                LOG.log(Level.WARNING, "cluster_bus_down bus={0}: not subscribed within {1} ms ({2});"
+                        + " serving this instance''s sessions, joining when Redis answers",
+                        new Object[] {bus.describe(), SUBSCRIBE_WAIT.toMillis(), bus.lastError()});
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Creates the bean while the application starts, so it has subscribed before readiness is UP. */
+    void subscribeOnStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
+        LOG.log(Level.FINE, "cluster bus started: {0}", status());
+    }
+
+    /** A room message this instance has delivered to its own sessions: send it to the others. */
+    public void publishRoom(String room, String frame) {
+        if (relay != null) {
+            relay.publishRoom(room, frame);
+        }
+    }
+
+    /**
+     * A broadcast this instance has delivered to its own sessions: send it to the others and add
+     * the sessions each of them reached to {@code delivered} as their answers arrive (waiting at
+     * most {@link #BROADCAST_REPLY_WAIT}). Returns the sessions reached on other instances.
+     */
+    public int broadcast(String frame, AtomicInteger delivered) {
+        return relay == null ? 0 : relay.broadcast(frame, delivered, BROADCAST_REPLY_WAIT);
+    }
+
+    public Status status() {
+        if (bus == null) {
+            return new Status("local", "none", true, settings.instance(), null, since, 0);
+        }
+        return new Status("redis", bus.describe(), bus.up(), relay.node(), bus.up() ? null : bus.lastError(), since,
+                bus.queued());
+    }
+
+    /** Bus threads run with the application's class loader, like container threads. */
+    private static ThreadFactory appThreads() {
+        ClassLoader app = Thread.currentThread().getContextClassLoader();
+        return r -> {
+            Thread t = new Thread(r);
+            t.setContextClassLoader(app);
+            return t;
+        };
+    }
+
+    /** Turns the bus's reports into logs and metrics. */
+    private final class Events implements RedisBus.Listener {
+        @Override
+        public void message(String payload) {
+            if (relay.receive(payload)) {
+                received.inc();
+            }
+        }
+
+        @Override
+        public void up() {
+            since = Instant.now();
+            LOG.log(Level.INFO, "cluster_bus_up bus={0}: fan-out reaches every instance", bus.describe());
+        }
+
+        @Override
+        public void down(String reason) {
+            since = Instant.now();
+            LOG.log(Level.WARNING, "cluster_bus_down bus={0}: {1}; messages reach this instance''s sessions only"
+                    + " until Redis answers again", new Object[] {bus.describe(), reason});
+        }
+
+        @Override
+        public void published(int count) {
+            published.inc(count);
+        }
+
+        @Override
+        public void publishFailed(int count, String reason) {
+            publishFailures.inc(count);
+            LOG.log(Level.FINE, "cluster publish of {0} messages failed: {1}", new Object[] {count, reason});
+        }
+
+        @Override
+        public void resubscribed() {
+            resubscribes.inc();
+        }
+    }
+
+    /**
+     * Sends what is still queued (a message answered during the drain must reach the other
+     * instances too), then cuts the subscription. Bounded: Liberty's stopTimeout is 3 s.
+     */
+    @PreDestroy
+    void stop() {
+        if (bus != null) {
+            bus.close(Duration.ofMillis(Math.min(1_500, 2 * settings.redisTimeout().toMillis())));
+            LOG.log(Level.INFO, "cluster bus closed");
+        }
+        if (jsonb != null) {
+            try {
+                jsonb.close();
+            } catch (Exception e) {
+                LOG.log(Level.FINE, "closing JSON-B: {0}", e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.goingaway.cluster;
+
+import jakarta.json.bind.annotation.JsonbPropertyOrder;
+
+/**
+ * What travels on the cluster channel: an already-encoded client frame plus where it came from
+ * and where it goes. {@code origin} is the publishing bus's node id (instance name plus a random
+ * suffix, so two instances misconfigured with one {@code INSTANCE_ID} still tell each other
+ * apart); the publisher has delivered the frame to its own sessions already and ignores it when
+ * it comes back. {@code origin} comes first on the wire, so a receiver recognises its own
+ * envelopes by their first bytes without parsing them.
+ *
+ * @param kind   {@link #ROOM}, {@link #BROADCAST} or {@link #DELIVERED}
+ * @param origin node id of the publisher
+ * @param room   the room, for {@link #ROOM}
+ * @param frame  the client frame as JSON text, for {@link #ROOM} and {@link #BROADCAST}
+ * @param id     a broadcast's id, echoed by its {@link #DELIVERED} replies
+ * @param to     node id a {@link #DELIVERED} reply is meant for
+ * @param count  sessions a broadcast was handed to, for {@link #DELIVERED}
+ */
+@JsonbPropertyOrder({"origin", "kind", "room", "id", "to", "count", "frame"})
+public record Envelope(String kind, String origin, String room, String frame, String id, String to, int count) {
+
+    /** A chat message for every member of {@code room} on every instance. */
+    public static final String ROOM = "room";
+    /** A broadcast for every session on every instance; each instance replies {@link #DELIVERED}. */
+    public static final String BROADCAST = "broadcast";
+    /** How many sessions of one instance a broadcast was handed to. */
+    public static final String DELIVERED = "delivered";
+
+    static Envelope room(String origin, String room, String frame) {
+        return new Envelope(ROOM, origin, room, frame, null, null, 0);
+    }
+
+    static Envelope broadcast(String origin, String id, String frame) {
+        return new Envelope(BROADCAST, origin, null, frame, id, null, 0);
+    }
+
+    static Envelope delivered(String origin, String to, String id, int count) {
+        return new Envelope(DELIVERED, origin, null, null, id, to, count);
+    }
+}

@@ -1,0 +1,455 @@
+package dev.goingaway.cluster;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+
+import dev.goingaway.store.RedisUrl;
+
+import redis.clients.jedis.ClientSetInfoConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * One Redis pub/sub channel, as a transport that never makes the chat wait and heals itself.
+ *
+ * <ul>
+ *   <li><b>Publishing</b> queues the payload (bounded) and returns; one publisher thread sends
+ *       the queue in pipelined batches over a pooled connection, so messages from this instance
+ *       arrive everywhere in the order they were queued. A batch that fails is dropped and
+ *       counted, never retried: a retry could deliver part of it twice.</li>
+ *   <li><b>Subscribing</b> holds a dedicated connection on a daemon thread (Redis pub/sub blocks
+ *       its connection). When it breaks, the thread resubscribes after an exponential, jittered,
+ *       bounded delay. Jedis reads a subscription without a timeout, so a watchdog PINGs through
+ *       it and cuts the connection when a frozen Redis stops answering.</li>
+ *   <li><b>Up</b> means subscribed and the last publish worked; every change is reported to the
+ *       {@link Listener} once.</li>
+ * </ul>
+ */
+final class RedisBus implements Relay.Transport, AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(RedisBus.class.getName());
+
+    /** Payloads waiting for the publisher; beyond this the newest are dropped (and counted). */
+    static final int QUEUE_LIMIT = 10_000;
+    /** Most payloads sent in one pipeline. */
+    static final int BATCH = 256;
+    private static final long FIRST_RETRY_MILLIS = 100;
+    private static final long MAX_RETRY_MILLIS = 5_000;
+    /** Queued by {@link #close}, behind everything still to be sent; compared by identity. */
+    private static final String STOP = new String("stop");
+
+    /** What the bus reports; called on the bus's own threads, must not block. */
+    interface Listener {
+        /** A payload published by anyone (this instance included) on the channel. */
+        void message(String payload);
+
+        void up();
+
+        void down(String reason);
+
+        void published(int count);
+
+        /** Payloads that were not published (Redis failed, or the queue was full). */
+        void publishFailed(int count, String reason);
+
+        /** A subscription was made again after being lost. */
+        void resubscribed();
+    }
+
+    private final HostAndPort address;
+    private final JedisClientConfig subscriberConfig;
+    private final JedisPool pool;
+    private final String channel;
+    private final String where;
+    private final Listener listener;
+    private final long pingMillis;
+    private final long deadNanos;
+    private final Backoff backoff = new Backoff(FIRST_RETRY_MILLIS, MAX_RETRY_MILLIS);
+    private final BlockingQueue<String> queue = new LinkedBlockingQueue<>(QUEUE_LIMIT);
+    private final CountDownLatch closing = new CountDownLatch(1);
+    private final CountDownLatch firstSubscription = new CountDownLatch(1);
+    private final Thread publisher;
+    private final Thread subscriber;
+    private final ScheduledExecutorService watchdog;
+
+    private volatile boolean closed;
+    private volatile Jedis subscriberConnection;
+    private volatile Subscription subscription;
+    private volatile long connectedAtNanos;
+    private volatile long lastPongNanos;
+    private volatile boolean subscribed;
+    private volatile boolean publishOk = true;
+    private volatile String lastError;
+    private volatile long queueFullLoggedNanos;
+    /** The state last reported to the listener; null before the first report. */
+    private Boolean reported;
+
+    RedisBus(RedisUrl url, Duration timeout, String channel, Listener listener, ThreadFactory threads) {
+        this.address = new HostAndPort(url.host(), url.port());
+        this.channel = channel;
+        this.where = url + " channel " + channel;
+        this.listener = listener;
+        int millis = (int) Math.max(1, timeout.toMillis());
+        this.pingMillis = Math.max(1_000, millis);
+        this.deadNanos = TimeUnit.MILLISECONDS.toNanos(2 * pingMillis + millis);
+        this.subscriberConfig = config(url, millis, "goingaway-bus-sub");
+        GenericObjectPoolConfig<Jedis> poolConfig = new GenericObjectPoolConfig<>();
+        poolConfig.setMaxTotal(4);
+        poolConfig.setMaxIdle(4);
+        poolConfig.setMinIdle(0);
+        poolConfig.setMaxWait(timeout);
+        poolConfig.setBlockWhenExhausted(true);
+        // A connection left over from before a Redis restart would fail mid-pipeline, and a
+        // failed pipeline is never retried: check each one before it carries a batch.
+        poolConfig.setTestOnBorrow(true);
+        poolConfig.setJmxEnabled(false);
+        this.pool = new JedisPool(poolConfig, address, config(url, millis, "goingaway-bus-pub"));
+        this.publisher = threads.newThread(this::publishLoop);
+        this.publisher.setName("goingaway-bus-publisher");
+        this.publisher.setDaemon(true);
+        this.subscriber = threads.newThread(this::subscribeLoop);
+        this.subscriber.setName("goingaway-bus-subscriber");
+        this.subscriber.setDaemon(true);
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = threads.newThread(r);
+            t.setName("goingaway-bus-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private static JedisClientConfig config(RedisUrl url, int millis, String name) {
+        DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(millis)
+                .socketTimeoutMillis(millis)
+                .database(url.database())
+                .ssl(url.tls())
+                .clientName(name)
+                .clientSetInfoConfig(ClientSetInfoConfig.DISABLED);
+        if (url.password() != null) {
+            b.password(url.password());
+        }
+        if (url.user() != null) {
+            b.user(url.user());
+        }
+        return b.build();
+    }
+
+    void start() {
+        publisher.start();
+        subscriber.start();
+        watchdog.scheduleWithFixedDelay(this::watch, pingMillis, pingMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Waits for the first subscription; false if it did not happen within {@code timeout}. */
+    boolean awaitSubscribed(Duration timeout) throws InterruptedException {
+        return firstSubscription.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Queues a payload for every subscriber; never blocks. */
+    @Override
+    public void publish(String payload) {
+        if (closed || !queue.offer(payload)) {
+            listener.publishFailed(1, closed ? "bus closed" : "publish queue full");
+            long now = System.nanoTime();
+            if (!closed && now - queueFullLoggedNanos > TimeUnit.SECONDS.toNanos(10)) {
+                queueFullLoggedNanos = now;
+                LOG.log(Level.WARNING, "cluster publish queue full ({0}): messages reach this instance only", QUEUE_LIMIT);
+            }
+        }
+    }
+
+    /**
+     * Publishes at once on the caller's thread, bounded by the Redis timeout; returns how many
+     * subscribers (this instance's included) received it. Throws if Redis failed.
+     */
+    @Override
+    public long publishNow(String payload) {
+        try (Jedis jedis = pool.getResource()) {
+            long receivers = jedis.publish(channel, payload);
+            publishSucceeded();
+            return receivers;
+        } catch (JedisException e) {
+            publishFailed(e);
+            throw e;
+        }
+    }
+
+    boolean up() {
+        return subscribed && publishOk;
+    }
+
+    @Override
+    public boolean subscribed() {
+        return subscribed;
+    }
+
+    int queued() {
+        return queue.size();
+    }
+
+    String lastError() {
+        return lastError;
+    }
+
+    String describe() {
+        return where;
+    }
+
+    // ---- publisher ----------------------------------------------------------------------------
+
+    private void publishLoop() {
+        List<String> batch = new ArrayList<>(BATCH);
+        while (true) {
+            String first;
+            try {
+                first = queue.poll(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                break; // close() gave up waiting for the flush
+            }
+            if (first == null) {
+                if (closed) {
+                    break;
+                }
+                continue;
+            }
+            batch.add(first);
+            queue.drainTo(batch, BATCH - 1);
+            boolean stop = batch.removeIf(p -> p == STOP);
+            if (!batch.isEmpty()) {
+                send(batch);
+            }
+            batch.clear();
+            if (stop) {
+                break;
+            }
+        }
+        queue.removeIf(p -> p == STOP);
+        int left = queue.size();
+        queue.clear();
+        if (left > 0) {
+            listener.publishFailed(left, "bus closed before they were sent");
+        }
+    }
+
+    private void send(List<String> batch) {
+        try (Jedis jedis = pool.getResource()) {
+            Pipeline pipeline = jedis.pipelined();
+            for (String payload : batch) {
+                pipeline.publish(channel, payload);
+            }
+            pipeline.sync();
+            listener.published(batch.size());
+            publishSucceeded();
+        } catch (JedisException e) {
+            listener.publishFailed(batch.size(), e.getMessage());
+            publishFailed(e);
+        }
+    }
+
+    private void publishSucceeded() {
+        if (!publishOk) {
+            publishOk = true;
+            report();
+        }
+    }
+
+    private void publishFailed(JedisException e) {
+        lastError = "publish failed: " + e.getMessage();
+        publishOk = false;
+        report();
+    }
+
+    // ---- subscriber ---------------------------------------------------------------------------
+
+    /** Receives the channel; runs on the subscriber thread inside {@link Jedis#subscribe}. */
+    private final class Subscription extends JedisPubSub {
+        @Override
+        public void onSubscribe(String ch, int count) {
+            lastPongNanos = System.nanoTime();
+            subscribed = true;
+            // Redis answered: whatever made publishing fail is over, or the next batch says so.
+            publishOk = true;
+            backoff.reset();
+            firstSubscription.countDown();
+            report();
+        }
+
+        @Override
+        public void onMessage(String ch, String payload) {
+            try {
+                listener.message(payload);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "cluster message could not be delivered", e);
+            }
+        }
+
+        @Override
+        public void onPong(String pattern) {
+            lastPongNanos = System.nanoTime();
+        }
+    }
+
+    private void subscribeLoop() {
+        boolean first = true;
+        while (!closed) {
+            Jedis jedis = null;
+            try {
+                connectedAtNanos = System.nanoTime();
+                jedis = new Jedis(address, subscriberConfig);
+                subscriberConnection = jedis;
+                if (closed) {
+                    break;
+                }
+                Subscription s = new Subscription();
+                subscription = s;
+                if (!first) {
+                    listener.resubscribed();
+                }
+                first = false;
+                jedis.subscribe(s, channel); // returns when unsubscribed or the connection breaks
+            } catch (RuntimeException e) {
+                // JedisException when Redis goes away; anything else must not end the thread either
+                if (!closed) {
+                    lastError = "subscription lost: " + e.getMessage();
+                }
+            } finally {
+                subscribed = false;
+                subscription = null;
+                subscriberConnection = null;
+                if (jedis != null) {
+                    quietlyClose(jedis);
+                }
+            }
+            if (closed) {
+                break;
+            }
+            report();
+            long delay = backoff.nextMillis();
+            LOG.log(Level.FINE, "cluster bus resubscribing in {0} ms", delay);
+            try {
+                if (closing.await(delay, TimeUnit.MILLISECONDS)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                break;
+            }
+        }
+    }
+
+    /** PINGs through the subscription; cuts a connection whose Redis stopped answering. */
+    private void watch() {
+        Jedis connection = subscriberConnection;
+        if (connection == null || closed) {
+            return;
+        }
+        long now = System.nanoTime();
+        Subscription s = subscription;
+        if (subscribed && s != null) {
+            if (now - lastPongNanos > deadNanos) {
+                cut(connection, "no answer to PING for " + TimeUnit.NANOSECONDS.toMillis(now - lastPongNanos) + " ms");
+                return;
+            }
+            try {
+                s.ping();
+            } catch (RuntimeException e) {
+                cut(connection, "PING failed: " + e.getMessage());
+            }
+        } else if (now - connectedAtNanos > deadNanos) {
+            cut(connection, "subscription not confirmed within " + TimeUnit.NANOSECONDS.toMillis(deadNanos) + " ms");
+        }
+    }
+
+    private void cut(Jedis connection, String why) {
+        lastError = "subscription cut: " + why;
+        LOG.log(Level.FINE, "cluster bus: {0}", why);
+        // Closing the socket ends the subscriber thread's blocking read; it then resubscribes.
+        quietlyClose(connection);
+    }
+
+    private static void quietlyClose(Jedis jedis) {
+        try {
+            jedis.disconnect();
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINEST, "closing a broken Redis connection: {0}", e.toString());
+        }
+    }
+
+    private void report() {
+        boolean now = up();
+        String error = lastError;
+        synchronized (this) {
+            if (reported != null && reported == now) {
+                return;
+            }
+            if (reported == null && !now && error == null) {
+                return; // nothing has been tried yet
+            }
+            reported = now;
+        }
+        if (now) {
+            listener.up();
+        } else {
+            listener.down(error == null ? "not subscribed" : error);
+        }
+    }
+
+    // ---- closing ------------------------------------------------------------------------------
+
+    /**
+     * Stops both threads: the publisher first sends what is queued, for at most
+     * {@code flushTimeout}; then the subscription is cut. Returns without waiting on Redis
+     * for longer than that bound plus one second.
+     */
+    void close(Duration flushTimeout) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        queue.offer(STOP); // wakes the publisher once what is queued has gone; if the queue is full it is busy anyway
+        closing.countDown();
+        watchdog.shutdownNow();
+        try {
+            publisher.join(flushTimeout.toMillis());
+            if (publisher.isAlive()) {
+                publisher.interrupt();
+                publisher.join(1_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Jedis connection = subscriberConnection;
+        if (connection != null) {
+            quietlyClose(connection);
+        }
+        try {
+            subscriber.join(1_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        pool.close();
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(1));
+    }
+}

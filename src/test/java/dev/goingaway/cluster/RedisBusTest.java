@@ -1,0 +1,194 @@
+package dev.goingaway.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbBuilder;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.goingaway.store.RedisUrl;
+import dev.goingaway.testing.Await;
+import dev.goingaway.testing.RedisProcess;
+
+/**
+ * The bus and the fan-out rules on a real Redis process, without Liberty: two nodes on one
+ * channel, each with a plain record of what it delivered to "its sessions".
+ */
+class RedisBusTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private RedisProcess redis;
+    private Jsonb jsonb;
+    private String channel;
+    private final List<Node> nodes = new CopyOnWriteArrayList<>();
+
+    /** One instance: a relay on a bus, recording what reached its sessions and what the bus reported. */
+    private final class Node implements Relay.Local, RedisBus.Listener {
+        final String name;
+        final List<String> roomFrames = new CopyOnWriteArrayList<>();
+        final List<String> allFrames = new CopyOnWriteArrayList<>();
+        final AtomicInteger ups = new AtomicInteger();
+        final AtomicInteger downs = new AtomicInteger();
+        final AtomicInteger published = new AtomicInteger();
+        final AtomicInteger failed = new AtomicInteger();
+        final AtomicInteger resubscribed = new AtomicInteger();
+        final int sessions;
+        final Relay relay;
+        final RedisBus bus;
+
+        Node(String name, int sessions) throws InterruptedException {
+            this.name = name;
+            this.sessions = sessions;
+            relay = new Relay(name + "#" + UUID.randomUUID().toString().substring(0, 4), this, jsonb);
+            bus = new RedisBus(RedisUrl.parse(redis.url()), Duration.ofMillis(500), channel, this, Thread::new);
+            relay.attach(bus);
+            bus.start();
+            assertTrue(bus.awaitSubscribed(WAIT), name + " subscribed");
+            nodes.add(this);
+        }
+
+        @Override
+        public int toRoom(String room, String frame) {
+            roomFrames.add(room + "|" + frame);
+            return sessions;
+        }
+
+        @Override
+        public int toAll(String frame) {
+            allFrames.add(frame);
+            return sessions;
+        }
+
+        @Override
+        public void message(String payload) {
+            relay.receive(payload);
+        }
+
+        @Override
+        public void up() {
+            ups.incrementAndGet();
+        }
+
+        @Override
+        public void down(String reason) {
+            downs.incrementAndGet();
+        }
+
+        @Override
+        public void published(int count) {
+            published.addAndGet(count);
+        }
+
+        @Override
+        public void publishFailed(int count, String reason) {
+            failed.addAndGet(count);
+        }
+
+        @Override
+        public void resubscribed() {
+            resubscribed.incrementAndGet();
+        }
+
+        long count(String roomAndFrame) {
+            return roomFrames.stream().filter(roomAndFrame::equals).count();
+        }
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        redis = RedisProcess.start(0);
+        jsonb = JsonbBuilder.create();
+        channel = "test:" + UUID.randomUUID();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        nodes.forEach(n -> n.bus.close(Duration.ofSeconds(1)));
+        jsonb.close();
+        redis.close();
+    }
+
+    @Test
+    void roomMessageReachesTheOtherNodeOnceAndNeverComesBackToItsOrigin() throws Exception {
+        Node a = new Node("a", 1);
+        Node b = new Node("b", 1);
+        a.relay.publishRoom("r1", "first");
+        a.relay.publishRoom("r1", "marker");
+        // The channel keeps one publisher's order: once the marker is there, so is anything before it.
+        Await.until("b received the marker", WAIT, () -> b.count("r1|marker") == 1);
+        assertEquals(1, b.count("r1|first"), "b delivered the message exactly once: " + b.roomFrames);
+        assertEquals(List.of(), a.roomFrames, "a ignores its own messages (it delivered them locally already)");
+
+        b.relay.publishRoom("r2", "reply");
+        Await.until("a received b's reply", WAIT, () -> a.count("r2|reply") == 1);
+        assertEquals(3, a.published.get() + b.published.get(), "three payloads published in all");
+    }
+
+    @Test
+    void broadcastAddsTheSessionsEachOtherNodeReached() throws Exception {
+        Node a = new Node("a", 2);
+        Node b = new Node("b", 7);
+        Node c = new Node("c", 5);
+        AtomicInteger delivered = new AtomicInteger(2); // a's own sessions, delivered locally first
+        int remote = a.relay.broadcast("notice", delivered, Duration.ofSeconds(5));
+        assertEquals(12, remote, "b's 7 and c's 5 sessions are counted");
+        assertEquals(14, delivered.get(), "the API's total: local 2 plus remote 12");
+        assertEquals(List.of("notice"), b.allFrames, "b delivered the broadcast once");
+        assertEquals(List.of("notice"), c.allFrames, "c delivered the broadcast once");
+        assertEquals(List.of(), a.allFrames, "a does not deliver its own broadcast a second time");
+    }
+
+    @Test
+    void redisOutageIsReportedAndFanOutResumesWhenRedisIsBack() throws Exception {
+        Node a = new Node("a", 1);
+        Node b = new Node("b", 1);
+        Await.until("both report up", WAIT, () -> a.ups.get() == 1 && b.ups.get() == 1);
+
+        redis.stop();
+        Await.until("both report the bus down", WAIT, () -> a.downs.get() == 1 && b.downs.get() == 1);
+        assertTrue(!a.bus.up() && !b.bus.up(), "up() is false while Redis is gone");
+        a.relay.publishRoom("r", "lost");
+        Await.until("the publish during the outage is counted as failed", WAIT, () -> a.failed.get() >= 1);
+
+        redis.startProcess();
+        Await.until("both resubscribe and report up again", WAIT,
+                () -> a.ups.get() == 2 && b.ups.get() == 2 && a.bus.up() && b.bus.up());
+        assertTrue(a.resubscribed.get() >= 1 && b.resubscribed.get() >= 1, "resubscriptions counted");
+
+        a.relay.publishRoom("r", "after");
+        a.relay.publishRoom("r", "marker");
+        Await.until("b receives again", WAIT, () -> b.count("r|marker") == 1);
+        assertEquals(1, b.count("r|after"), "the first message after recovery arrives once");
+        assertEquals(0, b.count("r|lost"), "a message published into the outage is not replayed later");
+    }
+
+    @Test
+    void frozenRedisIsDetectedAndCloseStaysBounded() throws Exception {
+        Node a = new Node("a", 1);
+        Await.until("a reports up", WAIT, () -> a.ups.get() == 1);
+        redis.freeze();
+        try {
+            Await.until("the watchdog notices that PING goes unanswered", WAIT, () -> a.downs.get() == 1);
+            for (int i = 0; i < 10; i++) {
+                a.relay.publishRoom("r", "into the void " + i);
+            }
+            long start = System.nanoTime();
+            a.bus.close(Duration.ofMillis(500));
+            long tookMillis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(tookMillis < 3_000, "close() returns within its bound while Redis is frozen, took " + tookMillis + " ms");
+        } finally {
+            redis.thaw();
+        }
+    }
+}
