@@ -104,12 +104,29 @@ function connect(port, n) {
   });
 }
 
+// The drain's own report (GracefulShutdown stores it in Redis): the server-side view of the same run.
+function lastReport(port) {
+  return new Promise((resolve) => {
+    const c = net.connect(port, '127.0.0.1', () => c.write('GET goingaway:shutdown:last\r\n'));
+    let buf = '';
+    c.on('data', (d) => {
+      buf += d;
+      const m = buf.match(/^\$(-?\d+)\r\n/);
+      if (m && (+m[1] < 0 || buf.length >= m[0].length + +m[1])) {
+        c.end();
+        resolve(+m[1] < 0 ? null : JSON.parse(buf.substr(m[0].length, +m[1])));
+      }
+    });
+    c.on('error', () => resolve(null));
+  });
+}
+
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
 
 (async () => {
   const redis = await startRedis();
-  console.log('| clients | run | SIGTERM → all byes (ms) | → all closed (ms) | → process exit (ms) | bye + 1001 | heap per idle connection |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| clients | run | SIGTERM → all byes (ms) | → all closed (ms) | → process exit (ms) | bye + 1001 | heap per idle connection | server\'s own report (ms after SIGTERM) |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---|');
   const summary = {};
   try {
     for (const n of sizes) {
@@ -131,7 +148,9 @@ const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.
           clean: clean / n, heapPerConn: (heapN - heap0) / n,
         };
         (summary[n] = summary[n] || []).push(row);
-        console.log(`| ${n} | ${r} | ${row.byes.toFixed(0)} | ${row.closed.toFixed(0)} | ${row.exit.toFixed(0)} | ${(100 * row.clean).toFixed(1)}% | ${(row.heapPerConn / 1024).toFixed(1)} KiB |`);
+        const rep = await lastReport(redis.port);
+        const serverView = rep ? `drain ${rep.durationMs} ms (totals saved ${rep.phases.totalsSaved}, last bye ${rep.phases.byesSent}, all closed ${rep.phases.allClosed})` : 'no report';
+        console.log(`| ${n} | ${r} | ${row.byes.toFixed(0)} | ${row.closed.toFixed(0)} | ${row.exit.toFixed(0)} | ${(100 * row.clean).toFixed(1)}% | ${(row.heapPerConn / 1024).toFixed(1)} KiB | ${serverView} |`);
         fs.rmSync(server.usr, { recursive: true, force: true });
       }
     }
