@@ -194,9 +194,7 @@ public class ChatService {
         if (!client.limiter().tryAcquire(System.nanoTime())) {
             reject(client, new Inbound.Rejected(quickId(text), ErrorCode.RATE_LIMITED,
                     "more than " + settings.rateLimit() + " messages per second"));
-            // Exactly at the threshold, not from it on: frames the flooder has already sent keep
-            // arriving until the close lands, and each would log and queue another close.
-            if (client.limiter().refusedInARow() == client.limiter().disconnectAfter()) {
+            if (client.limiter().shouldDisconnect()) {
                 LOG.log(Level.WARNING, "session_id={0} closed: rate limit exceeded persistently", client.sessionId());
                 closeAsync(client, CloseCodes.VIOLATED_POLICY, "rate limit exceeded");
             }
