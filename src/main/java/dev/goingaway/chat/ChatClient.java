@@ -70,6 +70,11 @@ public final class ChatClient {
         return outbox.seal(frame);
     }
 
+    /** Completes when the frames queued so far have been written; see {@link Outbox#flushed}. */
+    CompletableFuture<Void> flushed() {
+        return outbox.flushed();
+    }
+
     /** Whether the last frame (the bye) has been queued. */
     /** A heartbeat ping, unless a frame is being written right now (see {@link Outbox#tryPing}). */
     public boolean tryPing(java.nio.ByteBuffer payload) throws IOException {

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -40,6 +41,9 @@ public class ChatService {
 
     /** WebSocket close code 1013, "try again later" (not in {@link CloseCodes}). */
     public static final CloseCode TRY_AGAIN_LATER = CloseCodes.getCloseCode(1013);
+
+    /** How long a policy close (binary frame, flooding) waits for the client's queued answers. */
+    static final long POLICY_CLOSE_GRACE_MILLIS = 2_000;
 
     @Inject
     Settings settings;
@@ -196,7 +200,7 @@ public class ChatService {
                     "more than " + settings.rateLimit() + " messages per second"));
             if (client.limiter().shouldDisconnect()) {
                 LOG.log(Level.WARNING, "session_id={0} closed: rate limit exceeded persistently", client.sessionId());
-                closeAsync(client, CloseCodes.VIOLATED_POLICY, "rate limit exceeded");
+                closeAfterQueued(client, CloseCodes.VIOLATED_POLICY, "rate limit exceeded");
             }
             return;
         }
@@ -228,7 +232,7 @@ public class ChatService {
     public void binary(Session ws) {
         ChatClient client = registry.get(ws.getId());
         if (client != null) {
-            closeAsync(client, CloseCodes.CANNOT_ACCEPT, "binary frames are not supported");
+            closeAfterQueued(client, CloseCodes.CANNOT_ACCEPT, "binary frames are not supported");
         }
     }
 
@@ -340,6 +344,18 @@ public class ChatService {
                 throw new java.util.concurrent.CompletionException(e);
             }
         }, closer);
+    }
+
+    /**
+     * Closes once the frames already queued to the client are written, so the acks and errors
+     * it is owed are not overtaken by the close frame; a client that does not read them is
+     * closed anyway after {@value #POLICY_CLOSE_GRACE_MILLIS} ms.
+     */
+    CompletableFuture<Boolean> closeAfterQueued(ChatClient client, CloseCode code, String reason) {
+        return client.flushed()
+                .completeOnTimeout(null, POLICY_CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS)
+                .handle((v, e) -> null)
+                .thenCompose(v -> closeAsync(client, code, reason));
     }
 
     private void refuse(Session ws, String why, CloseCode code, String reason) {
