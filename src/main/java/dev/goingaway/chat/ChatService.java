@@ -113,7 +113,8 @@ public class ChatService {
         Tally tally = registry.acquireTally(sessionId, id -> totals.open(id, resumed));
         ChatClient client;
         try {
-            client = new ChatClient(ws, sessionId, room, tally, settings.sendQueueLimit(), settings.rateLimit());
+            client = new ChatClient(ws, sessionId, room, tally, settings.sendQueueLimit(), settings.rateLimit(),
+                    settings.maxMessageBytes());
         } catch (RuntimeException e) {
             registry.release(sessionId);
             throw e;
@@ -164,6 +165,30 @@ public class ChatService {
     }
 
     // ---- messages ---------------------------------------------------------------------------
+
+    /**
+     * A text frame, or one part of a fragmented text message. A message that grows past
+     * {@code MAX_MESSAGE_BYTES} is not held: the connection is closed with 1009, as Liberty
+     * does itself for a single frame that is too large.
+     */
+    public void receivePart(Session ws, String part, boolean last) {
+        ChatClient client = registry.get(ws.getId());
+        if (client == null) {
+            return; // closed concurrently; nothing to answer on
+        }
+        String whole;
+        try {
+            whole = client.assembler().add(part, last);
+        } catch (MessageAssembler.TooBig e) {
+            metrics.error(ErrorCode.TOO_LARGE);
+            LOG.log(Level.FINE, "session_id={0} closed: {1}", new Object[] {client.sessionId(), e.getMessage()});
+            closeAfterQueued(client, CloseCodes.TOO_BIG, e.getMessage());
+            return;
+        }
+        if (whole != null) {
+            receive(ws, whole);
+        }
+    }
 
     /** A text frame from a client: exactly one ack or error goes back, whatever it contains. */
     public void receive(Session ws, String text) {
