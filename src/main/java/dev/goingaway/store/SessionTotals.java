@@ -98,6 +98,15 @@ public class SessionTotals {
             SessionRecord r = pending.snapshot();
             return Tally.known(sessionId, r.total(), r.recentIds());
         }
+        if (!status.reachable()) {
+            // The store failed its last call. Waiting another REDIS_TIMEOUT here would hold a
+            // container thread per resuming client: a reconnect storm against a frozen Redis
+            // then starved every other client's acks (up to 2 s). Reconcile later instead.
+            LOG.log(Level.FINE, "session_id={0}: store unreachable, counting from 0 until it answers", sessionId);
+            Tally t = Tally.unknownBase(sessionId);
+            dirty.put(sessionId, t);
+            return t;
+        }
         try {
             Optional<SessionRecord> stored = store.load(sessionId);
             reachable();
