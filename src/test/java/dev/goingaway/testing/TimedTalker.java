@@ -17,7 +17,8 @@ import jakarta.json.JsonObject;
 /**
  * A closed-loop chat client that measures each message's latency from send to its
  * {@code ack}: one message out, wait for its answer, a random pause of up to
- * {@code pauseMillis}, the next. What a user feels as "my message went through".
+ * {@code pauseMillis}, the next; it stops at the {@code bye}. What a user feels as "my message
+ * went through".
  */
 public final class TimedTalker implements AutoCloseable {
 
@@ -28,6 +29,8 @@ public final class TimedTalker implements AutoCloseable {
     private final String text;
     private final AtomicInteger counter = new AtomicInteger();
     private final List<Long> latencyMicros = new ArrayList<>();
+    /** When each ack in {@link #latencyMicros} arrived (System.nanoTime), same order. */
+    private final List<Long> ackedAtNanos = new ArrayList<>();
     private final AtomicInteger errors = new AtomicInteger();
     private volatile boolean talking;
     private volatile String outstanding;
@@ -60,6 +63,10 @@ public final class TimedTalker implements AutoCloseable {
             welcomed = true;
             return;
         }
+        if ("bye".equals(type)) {
+            talking = false; // like a real client: nothing more after the bye (it re-sends after reconnecting)
+            return;
+        }
         if (!"ack".equals(type) && !"error".equals(type)) {
             return;
         }
@@ -69,6 +76,7 @@ public final class TimedTalker implements AutoCloseable {
         if ("ack".equals(type)) {
             synchronized (latencyMicros) {
                 latencyMicros.add((now - sentAtNanos) / 1_000);
+                ackedAtNanos.add(now);
             }
         } else {
             errors.incrementAndGet();
@@ -120,6 +128,13 @@ public final class TimedTalker implements AutoCloseable {
     public long[] latenciesMicros() {
         synchronized (latencyMicros) {
             return latencyMicros.stream().mapToLong(Long::longValue).toArray();
+        }
+    }
+
+    /** When each acknowledged message's ack arrived (System.nanoTime), in the order of {@link #latenciesMicros()}. */
+    public long[] ackedAtNanos() {
+        synchronized (latencyMicros) {
+            return ackedAtNanos.stream().mapToLong(Long::longValue).toArray();
         }
     }
 
