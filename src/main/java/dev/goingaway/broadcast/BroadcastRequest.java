@@ -10,6 +10,7 @@ import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonParser;
 
 /**
  * A validated broadcast body: {@code {"message": required, "title": optional, "level":
@@ -37,8 +38,13 @@ record BroadcastRequest(String title, String message, String level) {
             throw new Invalid("body is empty; expected {\"message\": \"...\"}");
         }
         JsonValue value;
-        try (var reader = Json.createReader(new StringReader(body))) {
-            value = reader.readValue();
+        // A parser, not a JsonReader, which ignores anything after the first value.
+        try (JsonParser parser = Json.createParser(new StringReader(body))) {
+            parser.next();
+            value = parser.getValue();
+            if (parser.hasNext()) {
+                throw new Invalid("body is not valid JSON: content after the JSON value");
+            }
         } catch (RuntimeException e) { // JsonException, or Parsson's depth-limit RuntimeException
             throw new Invalid("body is not valid JSON");
         }

@@ -23,10 +23,12 @@ public final class ChatClient {
     private final Tally tally;
     private final Outbox outbox;
     private final RateLimiter limiter;
+    private final MessageAssembler assembler;
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile long lastPongNanos;
 
-    ChatClient(Session ws, String sessionId, String room, Tally tally, int sendQueueLimit, int rateLimit) {
+    ChatClient(Session ws, String sessionId, String room, Tally tally, int sendQueueLimit, int rateLimit,
+               int maxMessageBytes) {
         this.ws = ws;
         this.connectionId = ws.getId();
         this.sessionId = sessionId;
@@ -35,6 +37,7 @@ public final class ChatClient {
         this.outbox = new Outbox(ws.getAsyncRemote(), sendQueueLimit);
         long now = System.nanoTime();
         this.limiter = new RateLimiter(rateLimit, now);
+        this.assembler = new MessageAssembler(maxMessageBytes);
         this.lastPongNanos = now;
     }
 
@@ -70,6 +73,11 @@ public final class ChatClient {
         return outbox.seal(frame);
     }
 
+    /** Completes when the frames queued so far have been written; see {@link Outbox#flushed}. */
+    CompletableFuture<Void> flushed() {
+        return outbox.flushed();
+    }
+
     /** Whether the last frame (the bye) has been queued. */
     /** A heartbeat ping, unless a frame is being written right now (see {@link Outbox#tryPing}). */
     public boolean tryPing(java.nio.ByteBuffer payload) throws IOException {
@@ -86,6 +94,10 @@ public final class ChatClient {
 
     RateLimiter limiter() {
         return limiter;
+    }
+
+    MessageAssembler assembler() {
+        return assembler;
     }
 
     public Session socket() {

@@ -30,9 +30,10 @@ public class ChatEndpoint {
         chat.open(session);
     }
 
+    /** Text arrives part by part so that the service can bound a fragmented message's size. */
     @OnMessage
-    public void onText(Session session, String text) {
-        chat.receive(session, text);
+    public void onText(Session session, String part, boolean last) {
+        chat.receivePart(session, part, last);
     }
 
     @OnMessage

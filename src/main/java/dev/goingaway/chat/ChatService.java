@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -40,6 +41,9 @@ public class ChatService {
 
     /** WebSocket close code 1013, "try again later" (not in {@link CloseCodes}). */
     public static final CloseCode TRY_AGAIN_LATER = CloseCodes.getCloseCode(1013);
+
+    /** How long a policy close (binary frame, flooding) waits for the client's queued answers. */
+    static final long POLICY_CLOSE_GRACE_MILLIS = 2_000;
 
     @Inject
     Settings settings;
@@ -109,7 +113,8 @@ public class ChatService {
         Tally tally = registry.acquireTally(sessionId, id -> totals.open(id, resumed));
         ChatClient client;
         try {
-            client = new ChatClient(ws, sessionId, room, tally, settings.sendQueueLimit(), settings.rateLimit());
+            client = new ChatClient(ws, sessionId, room, tally, settings.sendQueueLimit(), settings.rateLimit(),
+                    settings.maxMessageBytes());
         } catch (RuntimeException e) {
             registry.release(sessionId);
             throw e;
@@ -161,6 +166,30 @@ public class ChatService {
 
     // ---- messages ---------------------------------------------------------------------------
 
+    /**
+     * A text frame, or one part of a fragmented text message. A message that grows past
+     * {@code MAX_MESSAGE_BYTES} is not held: the connection is closed with 1009, as Liberty
+     * does itself for a single frame that is too large.
+     */
+    public void receivePart(Session ws, String part, boolean last) {
+        ChatClient client = registry.get(ws.getId());
+        if (client == null) {
+            return; // closed concurrently; nothing to answer on
+        }
+        String whole;
+        try {
+            whole = client.assembler().add(part, last);
+        } catch (MessageAssembler.TooBig e) {
+            metrics.error(ErrorCode.TOO_LARGE);
+            LOG.log(Level.FINE, "session_id={0} closed: {1}", new Object[] {client.sessionId(), e.getMessage()});
+            closeAfterQueued(client, CloseCodes.TOO_BIG, e.getMessage());
+            return;
+        }
+        if (whole != null) {
+            receive(ws, whole);
+        }
+    }
+
     /** A text frame from a client: exactly one ack or error goes back, whatever it contains. */
     public void receive(Session ws, String text) {
         ChatClient client = registry.get(ws.getId());
@@ -194,9 +223,9 @@ public class ChatService {
         if (!client.limiter().tryAcquire(System.nanoTime())) {
             reject(client, new Inbound.Rejected(quickId(text), ErrorCode.RATE_LIMITED,
                     "more than " + settings.rateLimit() + " messages per second"));
-            if (client.limiter().refusedInARow() >= client.limiter().disconnectAfter()) {
+            if (client.limiter().shouldDisconnect()) {
                 LOG.log(Level.WARNING, "session_id={0} closed: rate limit exceeded persistently", client.sessionId());
-                closeAsync(client, CloseCodes.VIOLATED_POLICY, "rate limit exceeded");
+                closeAfterQueued(client, CloseCodes.VIOLATED_POLICY, "rate limit exceeded");
             }
             return;
         }
@@ -228,7 +257,7 @@ public class ChatService {
     public void binary(Session ws) {
         ChatClient client = registry.get(ws.getId());
         if (client != null) {
-            closeAsync(client, CloseCodes.CANNOT_ACCEPT, "binary frames are not supported");
+            closeAfterQueued(client, CloseCodes.CANNOT_ACCEPT, "binary frames are not supported");
         }
     }
 
@@ -340,6 +369,18 @@ public class ChatService {
                 throw new java.util.concurrent.CompletionException(e);
             }
         }, closer);
+    }
+
+    /**
+     * Closes once the frames already queued to the client are written, so the acks and errors
+     * it is owed are not overtaken by the close frame; a client that does not read them is
+     * closed anyway after {@value #POLICY_CLOSE_GRACE_MILLIS} ms.
+     */
+    CompletableFuture<Boolean> closeAfterQueued(ChatClient client, CloseCode code, String reason) {
+        return client.flushed()
+                .completeOnTimeout(null, POLICY_CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS)
+                .handle((v, e) -> null)
+                .thenCompose(v -> closeAsync(client, code, reason));
     }
 
     private void refuse(Session ws, String why, CloseCode code, String reason) {

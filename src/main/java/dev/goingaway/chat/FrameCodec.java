@@ -6,11 +6,12 @@ import java.util.Map;
 import jakarta.json.Json;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReaderFactory;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
+import jakarta.json.stream.JsonParser;
+import jakarta.json.stream.JsonParserFactory;
 
 /**
  * Turns client text into {@link Inbound} values and server frames into JSON text. Decoding is
@@ -23,7 +24,7 @@ public class FrameCodec implements AutoCloseable {
     static final int MAX_ID_CHARS = 128;
 
     private final Jsonb jsonb = JsonbBuilder.create();
-    private final JsonReaderFactory readers = Json.createReaderFactory(Map.of());
+    private final JsonParserFactory parsers = Json.createParserFactory(Map.of());
     private final int maxTextChars;
 
     public FrameCodec(int maxTextChars) {
@@ -38,8 +39,14 @@ public class FrameCodec implements AutoCloseable {
     /** Reads a client frame; unknown fields are ignored so clients can add their own metadata. */
     public Inbound decode(String text) {
         JsonValue value;
-        try (var reader = readers.createReader(new StringReader(text))) {
-            value = reader.readValue();
+        // A parser, not a JsonReader: the reader stops after the first value and ignores
+        // whatever follows it, so '{...} garbage' or two objects in one frame would pass.
+        try (JsonParser parser = parsers.createParser(new StringReader(text))) {
+            parser.next();
+            value = parser.getValue();
+            if (parser.hasNext()) {
+                return new Inbound.Rejected(null, ErrorCode.BAD_JSON, "not valid JSON: content after the JSON value");
+            }
         } catch (RuntimeException e) {
             // JsonException for syntax; Parsson throws a bare RuntimeException past its depth
             // limit (1000). Either way the client sent something that is not a usable frame.

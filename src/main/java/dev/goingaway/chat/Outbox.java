@@ -79,6 +79,25 @@ public final class Outbox {
         return sealed;
     }
 
+    /**
+     * Completes when every frame queued before this call has been written (or has failed).
+     * Queues nothing the client sees; a policy close waits on it so that the answers the
+     * client is owed are not overtaken by the close frame.
+     */
+    public CompletableFuture<Void> flushed() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        synchronized (this) {
+            if (closed) {
+                done.completeExceptionally(new IllegalStateException("outbox closed"));
+                return done;
+            }
+            size.incrementAndGet();
+            queue.add(new Pending(null, done));
+        }
+        pump();
+        return done;
+    }
+
     private CompletableFuture<Void> enqueue(String text, boolean last) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         synchronized (this) {
@@ -157,6 +176,13 @@ public final class Outbox {
                 Pending p = queue.poll();
                 if (p == null) {
                     sending.set(false);
+                    continue;
+                }
+                if (p.text() == null) {
+                    // a flushed() marker: every frame before it has been written
+                    size.decrementAndGet();
+                    sending.set(false);
+                    p.done().complete(null);
                     continue;
                 }
                 try {

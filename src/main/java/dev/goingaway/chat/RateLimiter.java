@@ -11,6 +11,7 @@ final class RateLimiter {
     private double tokens;
     private long last;
     private int refusedInARow;
+    private boolean tripped;
 
     RateLimiter(int ratePerSecond, long nowNanos) {
         this.perNano = ratePerSecond / 1e9;
@@ -35,6 +36,19 @@ final class RateLimiter {
     /** Refusals since the last accepted message. */
     synchronized int refusedInARow() {
         return refusedInARow;
+    }
+
+    /**
+     * True exactly once per session: the first time the refusals in a row reach
+     * {@link #disconnectAfter()}. A flooder's frames keep arriving (and a token may refill in
+     * between) until the close lands; they must not decide the disconnect again.
+     */
+    synchronized boolean shouldDisconnect() {
+        if (!tripped && refusedInARow >= disconnectAfter()) {
+            tripped = true;
+            return true;
+        }
+        return false;
     }
 
     /** How many refusals in a row end the connection: one more full burst. */

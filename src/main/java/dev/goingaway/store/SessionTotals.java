@@ -45,6 +45,8 @@ public class SessionTotals {
 
     private SessionStore store;
     private final Map<String, Tally> dirty = new ConcurrentHashMap<>();
+    /** Tallies counted while the store could not be read, until their stored base is added. */
+    private final Map<String, Tally> unreconciled = new ConcurrentHashMap<>();
     private final ReentrantLock flushLock = new ReentrantLock();
     private final java.util.concurrent.atomic.AtomicBoolean flushRequested = new java.util.concurrent.atomic.AtomicBoolean();
     private ScheduledExecutorService flusher;
@@ -98,6 +100,20 @@ public class SessionTotals {
             SessionRecord r = pending.snapshot();
             return Tally.known(sessionId, r.total(), r.recentIds());
         }
+        // Back again before the store could be read: keep counting on the same tally. A new
+        // one would replace it in the write-behind and lose what it counted (it is not in
+        // `dirty` while a flush is trying to write it, hence a map of its own).
+        Tally counting = unreconciled.get(sessionId);
+        if (counting != null) {
+            return counting;
+        }
+        if (!status.reachable()) {
+            // The store failed its last call. Waiting another REDIS_TIMEOUT here would hold a
+            // container thread per resuming client: a reconnect storm against a frozen Redis
+            // then starved every other client's acks (up to 2 s). Reconcile later instead.
+            LOG.log(Level.FINE, "session_id={0}: store unreachable, counting from 0 until it answers", sessionId);
+            return countUnreconciled(sessionId);
+        }
         try {
             Optional<SessionRecord> stored = store.load(sessionId);
             reachable();
@@ -107,10 +123,14 @@ public class SessionTotals {
             unreachable(e);
             LOG.log(Level.WARNING, "session_id={0}: stored total not readable, counting from 0 until the store answers: {1}",
                     new Object[] {sessionId, e.getMessage()});
-            Tally t = Tally.unknownBase(sessionId);
-            dirty.put(sessionId, t);
-            return t;
+            return countUnreconciled(sessionId);
         }
+    }
+
+    private Tally countUnreconciled(String sessionId) {
+        Tally t = unreconciled.computeIfAbsent(sessionId, Tally::unknownBase);
+        dirty.put(sessionId, t);
+        return t;
     }
 
     /** Marks a tally as changed; it is written within one flush interval. */
@@ -215,6 +235,7 @@ public class SessionTotals {
             for (Tally t : batch) {
                 if (!t.baseKnown()) {
                     t.reconcile(store.load(t.sessionId()).orElse(null));
+                    unreconciled.remove(t.sessionId(), t);
                 }
             }
             List<SessionRecord> records = new ArrayList<>(batch.size());

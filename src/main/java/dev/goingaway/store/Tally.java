@@ -3,7 +3,9 @@ package dev.goingaway.store;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One session's message count as this instance knows it, and the client ids it has counted
@@ -75,9 +77,18 @@ public final class Tally {
         if (stored != null) {
             base = stored.total();
             List<String> mine = new ArrayList<>(recent);
+            Set<String> storedIds = new HashSet<>(stored.recentIds());
             recent.clear();
             stored.recentIds().forEach(this::remember);
-            mine.forEach(this::remember);
+            for (String id : mine) {
+                if (storedIds.contains(id)) {
+                    // re-sent while the stored ids were unknown, so counted again here; the
+                    // stored total already has it
+                    counted--;
+                } else {
+                    remember(id);
+                }
+            }
         }
         baseKnown = true;
     }

@@ -30,6 +30,8 @@ class BroadcastRequestTest {
         "{\"message\":5}|must be a string",
         "{\"message\":\"m\",\"level\":\"panic\"}|level must be one of",
         "{\"message\":\"m\",\"mesage\":\"typo\"}|unknown field",
+        "{\"message\":\"m\"} trailing|not valid JSON",
+        "{\"message\":\"m\"}{\"message\":\"n\"}|not valid JSON",
     })
     void badBodiesAreRefusedWithAReason(String body, String reason) {
         BroadcastRequest.Invalid e = assertThrows(BroadcastRequest.Invalid.class, () -> BroadcastRequest.parse(body), body);

@@ -59,6 +59,9 @@ class FrameCodecTest {
         "{\"type\":\"message\",\"text\":\"123456789012345678901\"}|TOO_LARGE",
         "{\"type\":\"message\",\"text\":\"hi\",\"id\":{\"a\":1}}|BAD_FIELD",
         "{\"type\":\"message\",\"text\":\"hi\",\"id\":1.5}|BAD_FIELD",
+        "{\"type\":\"message\",\"text\":\"hi\"} trailing|BAD_JSON",
+        "{\"type\":\"message\",\"text\":\"hi\"}{\"type\":\"message\",\"text\":\"again\"}|BAD_JSON",
+        "{\"type\":\"message\",\"text\":\"hi\"}]|BAD_JSON",
     })
     void everyBadFrameIsRejectedWithACode(String frame, ErrorCode expected) {
         Inbound.Rejected r = assertInstanceOf(Inbound.Rejected.class, codec.decode(frame), "rejected: " + frame);

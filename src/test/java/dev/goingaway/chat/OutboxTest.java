@@ -1,6 +1,7 @@
 package dev.goingaway.chat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,6 +80,25 @@ class OutboxTest {
         remote.completeNext();
         assertEquals(List.of("a", "b", "c"), remote.written, "FIFO");
         assertEquals(1, remote.maxConcurrent, "never two sends at once");
+        assertEquals(0, box.size(), "nothing left queued");
+    }
+
+    @Test
+    void flushedCompletesOnceTheFramesBeforeItAreWrittenAndSendsNothing() {
+        ManualRemote remote = new ManualRemote();
+        Outbox box = new Outbox(remote, 10);
+        box.offer("a");
+        box.offer("b");
+        CompletableFuture<Void> flushed = box.flushed();
+        CompletableFuture<Void> after = box.offer("c");
+        assertFalse(flushed.isDone(), "frames before it still queued");
+        remote.completeNext();
+        assertFalse(flushed.isDone(), "one still queued");
+        remote.completeNext();
+        assertTrue(flushed.isDone(), "both written");
+        assertEquals(List.of("a", "b", "c"), remote.written, "the marker itself is not sent; the next frame follows");
+        remote.completeNext();
+        assertTrue(after.isDone(), "frames after the marker flow as usual");
         assertEquals(0, box.size(), "nothing left queued");
     }
 

@@ -23,6 +23,24 @@ class RateLimiterTest {
     }
 
     @Test
+    void theDisconnectIsDecidedOnceEvenIfTheRefusalsStartAgain() {
+        long t = 0;
+        RateLimiter limiter = new RateLimiter(1, t); // burst 2, disconnect after 2 refusals in a row
+        limiter.tryAcquire(t);
+        limiter.tryAcquire(t);
+        limiter.tryAcquire(t);
+        assertFalse(limiter.shouldDisconnect(), "one refusal: not yet");
+        limiter.tryAcquire(t);
+        assertTrue(limiter.shouldDisconnect(), "two in a row: disconnect");
+        assertFalse(limiter.shouldDisconnect(), "decided once");
+        t += 1_000_000_000L;
+        assertTrue(limiter.tryAcquire(t), "a token refilled while the close is on its way");
+        limiter.tryAcquire(t);
+        limiter.tryAcquire(t);
+        assertFalse(limiter.shouldDisconnect(), "a second run of refusals does not decide it again");
+    }
+
+    @Test
     void disconnectThresholdIsOneMoreBurst() {
         assertEquals(100, new RateLimiter(50, 0).disconnectAfter(), "two seconds' worth of refusals");
     }

@@ -44,4 +44,14 @@ class TallyTest {
         t.reconcile(new SessionRecord("s", 1000, List.of()));
         assertEquals(42, t.total(), "reconciled once only");
     }
+
+    @Test
+    void aMessageReSentWhileTheStoreWasDownIsNotCountedTwice() {
+        Tally t = Tally.unknownBase("s");
+        t.count("s:b"); // already counted before the outage, re-sent because its ack was lost
+        t.count("s:c");
+        t.reconcile(new SessionRecord("s", 2, List.of("s:a", "s:b")));
+        assertEquals(3, t.total(), "a and b from the store, c new; b not twice");
+        assertEquals(List.of("s:a", "s:b", "s:c"), t.snapshot().recentIds(), "each id once");
+    }
 }

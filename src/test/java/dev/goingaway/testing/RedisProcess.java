@@ -20,16 +20,27 @@ public final class RedisProcess implements AutoCloseable {
 
     private final int port;
     private final Path dir;
+    /** {@code requirepass}, or null for an open Redis. (Added for the hardening tests.) */
+    private final String password;
     private Process process;
 
-    private RedisProcess(int port) throws IOException {
+    private RedisProcess(int port, String password) throws IOException {
         this.port = port;
+        this.password = password;
         this.dir = Files.createTempDirectory("goingaway-redis-");
     }
 
     /** Starts a Redis on the given port (0: a free one) and waits until it answers PING. */
     public static RedisProcess start(int port) throws IOException {
-        RedisProcess r = new RedisProcess(port == 0 ? FreePort.pick() : port);
+        return start(port, null);
+    }
+
+    /**
+     * Starts a Redis that requires {@code password} ({@code requirepass}; null: none) on the
+     * given port (0: a free one) and waits until it answers PING.
+     */
+    public static RedisProcess start(int port, String password) throws IOException {
+        RedisProcess r = new RedisProcess(port == 0 ? FreePort.pick() : port, password);
         r.startProcess();
         return r;
     }
@@ -38,8 +49,9 @@ public final class RedisProcess implements AutoCloseable {
         return port;
     }
 
+    /** {@code redis://[:password@]127.0.0.1:port}, the form {@code REDIS_URL} takes. */
     public String url() {
-        return "redis://127.0.0.1:" + port;
+        return "redis://" + (password == null ? "" : ":" + password + "@") + "127.0.0.1:" + port;
     }
 
     public long pid() {
@@ -49,8 +61,12 @@ public final class RedisProcess implements AutoCloseable {
     public synchronized void startProcess() throws IOException {
         File binary = RedisExecProvider.defaultProvider().get();
         binary.setExecutable(true);
-        process = new ProcessBuilder(List.of(binary.getAbsolutePath(), "--port", Integer.toString(port),
-                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()))
+        List<String> command = new java.util.ArrayList<>(List.of(binary.getAbsolutePath(), "--port", Integer.toString(port),
+                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+        if (password != null) {
+            command.addAll(List.of("--requirepass", password));
+        }
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile())
                 .start();
@@ -100,6 +116,9 @@ public final class RedisProcess implements AutoCloseable {
     /** A plain client for assertions. */
     public Jedis client() {
         Jedis j = new Jedis("127.0.0.1", port, 2000);
+        if (password != null) {
+            j.auth(password);
+        }
         return j;
     }
 
