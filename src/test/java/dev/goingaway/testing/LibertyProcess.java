@@ -72,6 +72,10 @@ public final class LibertyProcess implements AutoCloseable {
         e.putAll(env);
         pb.redirectErrorStream(true).redirectOutput(userDir.resolve("console-" + name + ".log").toFile());
         process = pb.start();
+        // If the test JVM itself is stopped (Ctrl-C, a CI timeout), its @AfterAll never runs:
+        // do not leave the server behind.
+        Process started = process;
+        Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "stop-" + started.pid()));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (true) {
             if (!process.isAlive()) {

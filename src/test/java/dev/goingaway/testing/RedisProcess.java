@@ -70,6 +70,10 @@ public final class RedisProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile())
                 .start();
+        // If the test JVM itself is stopped (Ctrl-C, a CI timeout), its @AfterAll never runs:
+        // do not leave the server behind.
+        Process started = process;
+        Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "stop-" + started.pid()));
         Await.until("redis on port " + port + " answers PING", Duration.ofSeconds(10), this::answers);
     }
 
