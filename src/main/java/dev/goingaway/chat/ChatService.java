@@ -7,9 +7,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -24,6 +22,7 @@ import jakarta.websocket.CloseReason.CloseCodes;
 import jakarta.websocket.Session;
 
 import dev.goingaway.cluster.ClusterBus;
+import dev.goingaway.DaemonThreads;
 import dev.goingaway.config.Settings;
 import dev.goingaway.store.SessionTotals;
 import dev.goingaway.store.Tally;
@@ -69,7 +68,7 @@ public class ChatService {
     @PostConstruct
     void start() {
         codec = new FrameCodec(settings.maxTextChars());
-        closer = Executors.newCachedThreadPool(daemon("goingaway-close-"));
+        closer = Executors.newCachedThreadPool(DaemonThreads.named("goingaway-close-"));
     }
 
     // ---- connection lifecycle -------------------------------------------------------------
@@ -407,14 +406,6 @@ public class ChatService {
         return values == null || values.isEmpty() ? null : values.get(0);
     }
 
-    static ThreadFactory daemon(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
 
     @PreDestroy
     void stop() {

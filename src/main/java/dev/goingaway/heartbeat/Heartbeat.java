@@ -14,6 +14,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.websocket.CloseReason.CloseCodes;
 
+import dev.goingaway.DaemonThreads;
 import dev.goingaway.chat.ChatClient;
 import dev.goingaway.chat.ChatService;
 import dev.goingaway.chat.SessionRegistry;
@@ -51,11 +52,7 @@ public class Heartbeat {
     void start(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         long interval = settings.heartbeatInterval().toMillis();
         timeouts = metrics.counter("ws_heartbeat_timeouts");
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "goingaway-heartbeat");
-            t.setDaemon(true);
-            return t;
-        });
+        timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("goingaway-heartbeat-"));
         timer.scheduleWithFixedDelay(this::beat, interval, interval, TimeUnit.MILLISECONDS);
     }
 

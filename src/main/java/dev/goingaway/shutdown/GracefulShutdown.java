@@ -20,6 +20,7 @@ import jakarta.inject.Inject;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
 
+import dev.goingaway.DaemonThreads;
 import dev.goingaway.chat.Admission;
 import dev.goingaway.chat.ChatClient;
 import dev.goingaway.chat.ChatService;
@@ -196,8 +197,8 @@ public class GracefulShutdown {
         long byeDeadline = System.nanoTime()
                 + Math.min(TimeUnit.MILLISECONDS.toNanos(BYE_WAIT_MILLIS), (closeDeadline - System.nanoTime()) / 2);
         Farewell.Result farewell;
-        ExecutorService closers = Executors.newFixedThreadPool(settings.shutdownCloseThreads(), daemon("goingaway-farewell-"));
-        ExecutorService stuck = Executors.newCachedThreadPool(daemon("goingaway-farewell-stuck-"));
+        ExecutorService closers = Executors.newFixedThreadPool(settings.shutdownCloseThreads(), DaemonThreads.named("goingaway-farewell-"));
+        ExecutorService stuck = Executors.newCachedThreadPool(DaemonThreads.named("goingaway-farewell-stuck-"));
         try {
             farewell = new Farewell(chat, closers, stuck)
                     .run(clients, settings.reconnectSpread().toMillis(), byeDeadline, closeDeadline);
@@ -270,14 +271,6 @@ public class GracefulShutdown {
         return (System.nanoTime() - start) / 1_000_000;
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String prefix) {
-        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
 
     /** Puts the previous signal handlers back; the drain itself has run by now. */
     void disarm() {

@@ -19,6 +19,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import dev.goingaway.DaemonThreads;
 import dev.goingaway.config.Settings;
 
 import org.eclipse.microprofile.metrics.Counter;
@@ -70,11 +71,7 @@ public class SessionTotals {
         sessionsWritten = metrics.counter("store_sessions_written");
         metrics.gauge("store_up", this, t -> t.status.reachable() ? 1 : 0);
         metrics.gauge("store_pending_writes", this, t -> t.dirty.size());
-        flusher = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "goingaway-store-flusher");
-            t.setDaemon(true);
-            return t;
-        });
+        flusher = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("goingaway-store-flusher-"));
         flusher.scheduleWithFixedDelay(this::tick, FLUSH_MILLIS, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
         LOG.log(Level.INFO, "session store: {0}", store.describe());
     }
