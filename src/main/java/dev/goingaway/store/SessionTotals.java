@@ -34,6 +34,9 @@ import org.eclipse.microprofile.metrics.MetricRegistry;
 @ApplicationScoped
 public class SessionTotals {
 
+    /** A total written this recently is not written again when its connection closes. */
+    static final Duration LEFT_FRESH_FOR = Duration.ofMinutes(1);
+
     private static final Logger LOG = Logger.getLogger(SessionTotals.class.getName());
     static final long FLUSH_MILLIS = 250;
     private static final long PING_MILLIS = 2_000;
@@ -88,7 +91,11 @@ public class SessionTotals {
      */
     public Tally open(String sessionId, boolean resumed) {
         if (!resumed) {
-            return Tally.known(sessionId, 0, List.of());
+            // Written with the next flush, so that from then on every instance recognises the id
+            // (and the drain, which flushes before the byes, finds nothing new left to write).
+            Tally fresh = Tally.known(sessionId, 0, List.of());
+            dirty.put(sessionId, fresh);
+            return fresh;
         }
         // A session that left this instance moments ago may not be written yet: its pending
         // tally is newer than anything in the store.
@@ -140,6 +147,11 @@ public class SessionTotals {
      * tick, so a client that reconnects to another instance at once finds its total there.
      */
     public void left(Tally tally) {
+        if (!tally.unsaved(LEFT_FRESH_FOR.compareTo(settings.sessionTtl().dividedBy(2)) < 0 ? LEFT_FRESH_FOR : settings.sessionTtl().dividedBy(2))) {
+            // The store has all of it, written moments ago (the drain flushes every total before
+            // the byes): writing it again would only cost the drain CPU and Redis a round of HSETs.
+            return;
+        }
         dirty.put(tally.sessionId(), tally);
         // Coalesced: 10,000 connections closing at once need one flush, not 10,000.
         if (flushRequested.compareAndSet(false, true)) {
@@ -235,9 +247,15 @@ public class SessionTotals {
                     unreconciled.remove(t.sessionId(), t);
                 }
             }
+            List<Tally.Write> writes = new ArrayList<>(batch.size());
             List<SessionRecord> records = new ArrayList<>(batch.size());
-            batch.forEach(t -> records.add(t.snapshot()));
+            for (Tally t : batch) {
+                Tally.Write w = t.write();
+                writes.add(w);
+                records.add(w.record());
+            }
             store.saveAll(records, settings.sessionTtl());
+            writes.forEach(w -> w.tally().saved(w));
             reachable();
             sessionsWritten.inc(records.size());
             return records.size();

@@ -24,6 +24,10 @@ public final class Tally {
     private boolean baseKnown;
     private long counted;
     private final Deque<String> recent = new ArrayDeque<>();
+    /** Bumped by every change; {@code saved} is the version the store last confirmed. */
+    private long version;
+    private long saved = -1;
+    private long savedAtNanos;
 
     private Tally(String sessionId, long base, boolean baseKnown, List<String> recentIds) {
         this.sessionId = sessionId;
@@ -63,6 +67,7 @@ public final class Tally {
     /** Counts one message; returns the new total. */
     public synchronized long count(String idKey) {
         counted++;
+        version++;
         if (idKey != null) {
             remember(idKey);
         }
@@ -74,6 +79,7 @@ public final class Tally {
         if (baseKnown) {
             return;
         }
+        version++;
         if (stored != null) {
             base = stored.total();
             List<String> mine = new ArrayList<>(recent);
@@ -96,6 +102,29 @@ public final class Tally {
     /** What to write to the store; only meaningful once the base is known. */
     public synchronized SessionRecord snapshot() {
         return new SessionRecord(sessionId, base + counted, new ArrayList<>(recent));
+    }
+
+    /** A snapshot and the version it shows, taken together. */
+    public record Write(Tally tally, SessionRecord record, long version) {
+    }
+
+    /** What to write now, with the version to confirm once the store has it. */
+    public synchronized Write write() {
+        return new Write(this, snapshot(), version);
+    }
+
+    /** The store has {@code write}; anything counted since it was taken is still unsaved. */
+    public synchronized void saved(Write write) {
+        saved = Math.max(saved, write.version());
+        savedAtNanos = System.nanoTime();
+    }
+
+    /**
+     * Whether a write is due: the store lacks something this tally knows (always, before the
+     * first write), or the last write is older than {@code freshFor} (its expiry runs from it).
+     */
+    public synchronized boolean unsaved(java.time.Duration freshFor) {
+        return saved < version || !baseKnown || System.nanoTime() - savedAtNanos > freshFor.toNanos();
     }
 
     private void remember(String idKey) {

@@ -21,6 +21,25 @@ class TallyTest {
     }
 
     @Test
+    void knowsWhetherTheStoreHasEverythingItCounted() {
+        java.time.Duration minute = java.time.Duration.ofMinutes(1);
+        Tally t = Tally.known("s", 3, List.of());
+        assertTrue(t.unsaved(minute), "never written: due");
+        Tally.Write first = t.write();
+        t.count("s:a"); // counted while the first write was on its way
+        t.saved(first);
+        assertTrue(t.unsaved(minute), "the store lacks the message counted after the snapshot");
+        t.saved(t.write());
+        assertFalse(t.unsaved(minute), "written and unchanged: nothing to do");
+        assertTrue(t.unsaved(java.time.Duration.ZERO), "a write older than the freshness bound is due again (expiry)");
+        t.saved(first);
+        assertFalse(t.unsaved(minute), "a late confirmation of an older write does not undo a newer one");
+        Tally unknown = Tally.unknownBase("u");
+        unknown.saved(unknown.write());
+        assertTrue(unknown.unsaved(minute), "a tally whose base is unknown is always due");
+    }
+
+    @Test
     void forgetsTheOldestIdPastTheWindow() {
         Tally t = Tally.known("s", 0, List.of());
         for (int i = 0; i <= Tally.RECENT_IDS; i++) {
