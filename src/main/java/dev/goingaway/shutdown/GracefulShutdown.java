@@ -1,5 +1,6 @@
 package dev.goingaway.shutdown;
 
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -162,6 +163,7 @@ public class GracefulShutdown {
         long deadline = start + settings.shutdownDeadline().toNanos();
         Map<String, Long> phases = new LinkedHashMap<>();
         Instant startedAt = Instant.now();
+        long cpuAtStart = processCpuNanos();
         metrics.started();
         EVENTS.log(Level.INFO, "ws_shutdown_started cause={0} sessions={1} deadline_ms={2}",
                 new Object[] {cause, registry.size(), settings.shutdownDeadline().toMillis()});
@@ -226,7 +228,8 @@ public class GracefulShutdown {
         ShutdownReport report = new ShutdownReport(settings.instance(), cause, startedAt.toString(), took.toMillis(),
                 clients.size(), farewell.byesSent(), farewell.byeFailures(), farewell.closed(),
                 farewell.closeFailures(), farewell.leftOpen(), inFlightAtStart, inFlightLeft, saved + late,
-                store.reachable() ? null : store.lastError(), phases);
+                store.reachable() ? null : store.lastError(),
+                cpuAtStart < 0 ? -1 : (processCpuNanos() - cpuAtStart) / 1_000_000, phases);
         saveReport(report);
         metrics.completed(took);
         EVENTS.log(Level.INFO, "ws_shutdown_completed cause={0} duration_ms={1} sessions={2} byes={3} closed={4}"
@@ -261,6 +264,14 @@ public class GracefulShutdown {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** CPU time of the whole JVM so far, or -1 where the platform does not report it. */
+    private static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
     }
 
     private static long remaining(long deadline) {

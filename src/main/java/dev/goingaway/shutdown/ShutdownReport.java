@@ -6,11 +6,13 @@ import jakarta.json.bind.annotation.JsonbPropertyOrder;
 
 /**
  * What one drain did, kept in the store under {@code goingaway:shutdown:<instance>} so an
- * operator can read it after the pod is gone. Times are milliseconds since the drain started.
+ * operator can read it after the pod is gone. Times are milliseconds since the drain started;
+ * {@code cpuMillis} is the processor time the whole JVM used meanwhile (all cores, -1 if the
+ * platform does not say), which tells a drain that waited from one that worked.
  */
 @JsonbPropertyOrder({"instance", "cause", "startedAt", "durationMs", "sessions", "byesSent", "byeFailures",
         "closed", "closeFailures", "leftOpen", "inFlightAtStart", "inFlightLeft", "sessionsSaved", "storeError",
-        "phases"})
+        "cpuMillis", "phases"})
 public record ShutdownReport(
         String instance,
         String cause,
@@ -26,5 +28,6 @@ public record ShutdownReport(
         int inFlightLeft,
         int sessionsSaved,
         String storeError,
+        long cpuMillis,
         Map<String, Long> phases) {
 }
