@@ -1,8 +1,13 @@
 // SIGTERM benchmark: starts the real server as a child process, holds N idle WebSocket
 // connections, measures heap per idle connection, sends SIGTERM and times the goodbye.
-// Usage: node shutdown-bench.js <wlpHome> <war> <serverConfigDir> <redisBinary> <sizes...> [--runs 3]
+// Usage: node shutdown-bench.js <wlpHome> <war> <serverConfigDir> <redisBinary> <sizes...> [--runs 3] [--client-threads 2]
+// The clients are spread over worker threads (default 2) so that one busy event loop does not
+// delay what the clients see; the process exit is stamped by a shell around the JVM, not by
+// this (busy) process noticing it.
 'use strict';
 const { spawn, execFileSync } = require('child_process');
+const { Worker, isMainThread, parentPort, workerData } = require('worker_threads');
+const { performance } = require('perf_hooks');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -10,14 +15,20 @@ const net = require('net');
 const http = require('http');
 const WebSocket = require('ws');
 
-const [wlp, war, configDir, redisBin, ...rest] = process.argv.slice(2);
-let runs = 3;
-const sizes = [];
-for (let i = 0; i < rest.length; i++) {
-  if (rest[i] === '--runs') { runs = +rest[++i]; } else { sizes.push(+rest[i]); }
+const now = () => performance.timeOrigin + performance.now(); // ms, one clock for every thread
+
+if (!isMainThread) {
+  clientWorker(workerData);
+  return;
 }
 
-const now = () => Number(process.hrtime.bigint()) / 1e6; // ms, monotonic
+const [wlp, war, configDir, redisBin, ...rest] = process.argv.slice(2);
+let runs = 3;
+let clientThreads = 2;
+const sizes = [];
+for (let i = 0; i < rest.length; i++) {
+  if (rest[i] === '--runs') { runs = +rest[++i]; } else if (rest[i] === '--client-threads') { clientThreads = +rest[++i]; } else { sizes.push(+rest[i]); }
+}
 
 function freePort() {
   return new Promise((resolve) => {
@@ -74,34 +85,63 @@ async function startServer(redisPort) {
     REDIS_URL: 'redis://127.0.0.1:' + redisPort, INSTANCE_ID: name,
   });
   const out = fs.openSync(path.join(usr, 'console.log'), 'w');
-  const proc = spawn(path.join(wlp, 'bin', 'server'), ['run', name], { env, stdio: ['ignore', out, out] });
-  let exited = null;
-  proc.on('exit', (code, signal) => { exited = { at: now(), code, signal }; });
+  // `server run` execs the JVM; the shell around it writes the exit time (epoch ms) the moment it ends.
+  const stamp = path.join(usr, 'exit-ms');
+  const shell = spawn('sh', ['-c', '"$0" run "$1"; date +%s%3N > "$2"', path.join(wlp, 'bin', 'server'), name, stamp],
+    { env, stdio: ['ignore', out, out] });
   await until('server ready', 120000, async () => (await get(port, '/health/ready')).status === 200);
-  return { port, proc, usr, name, exited: () => exited };
+  const jvm = +execFileSync('pgrep', ['-P', String(shell.pid)]).toString().trim().split('\n')[0];
+  const exited = () => (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8').trim() ? +fs.readFileSync(stamp, 'utf8') : null);
+  return { port, pid: jvm, usr, name, exited };
 }
 
-function connect(port, n) {
-  return new Promise((resolve, reject) => {
-    const clients = [];
-    let opened = 0; let started = 0; const concurrency = 256;
-    const next = () => {
-      if (started >= n) return;
-      const c = { bye: null, byeAt: null, closeAt: null, code: null };
-      started++;
-      const ws = new WebSocket('ws://127.0.0.1:' + port + '/ws/chat?room=bench' + (clients.length % 100));
-      c.ws = ws;
-      clients.push(c);
-      ws.on('message', (data) => {
-        const f = JSON.parse(data);
-        if (f.type === 'welcome') { opened++; if (opened === n) resolve(clients); next(); }
-        else if (f.type === 'bye') { c.bye = f; c.byeAt = now(); }
-      });
-      ws.on('close', (code) => { c.closeAt = now(); c.code = code; });
-      ws.on('error', (e) => { if (!c.closeAt && opened < n) reject(e); });
-    };
-    for (let i = 0; i < Math.min(concurrency, n); i++) next();
-  });
+// One worker thread's share of the clients: connect, report 'ready', then record when each
+// got its bye, its close frame and its TCP close; report them all once every one has closed.
+function clientWorker({ port, n, first }) {
+  const clients = [];
+  let opened = 0; let started = 0; let closed = 0; const concurrency = 128;
+  const next = () => {
+    if (started >= n) return;
+    const c = { byeAt: null, closeFrameAt: null, closeAt: null, code: null, bye: false };
+    const ws = new WebSocket('ws://127.0.0.1:' + port + '/ws/chat?room=bench' + ((first + started) % 100));
+    started++;
+    clients.push(c);
+    ws.on('message', (data) => {
+      const f = JSON.parse(data);
+      if (f.type === 'welcome') {
+        // ws has no event for the close frame itself ('close' waits for the TCP close): its receiver does.
+        ws._receiver.once('conclude', () => { c.closeFrameAt = now(); });
+        opened++; if (opened === n) parentPort.postMessage({ ready: true }); next();
+      } else if (f.type === 'bye') { c.bye = f.bye === true; c.byeAt = now(); }
+    });
+    ws.on('close', (code) => {
+      c.closeAt = now(); c.code = code;
+      if (++closed === n) parentPort.postMessage({ clients });
+    });
+    ws.on('error', (e) => { if (opened < n) parentPort.postMessage({ error: String(e) }); });
+  };
+  for (let i = 0; i < Math.min(concurrency, n); i++) next();
+}
+
+// Connects n clients over the worker threads; resolves with a function that waits for their records.
+async function connect(port, n) {
+  const workers = [];
+  const ready = [];
+  const done = [];
+  for (let w = 0; w < clientThreads; w++) {
+    const share = Math.floor(n / clientThreads) + (w < n % clientThreads ? 1 : 0);
+    const worker = new Worker(__filename, { workerData: { port, n: share, first: w * share } });
+    workers.push(worker);
+    ready.push(new Promise((res, rej) => worker.on('message', (m) => { if (m.ready) res(); else if (m.error) rej(new Error(m.error)); })));
+    done.push(new Promise((res) => worker.on('message', (m) => { if (m.clients) res(m.clients); })));
+  }
+  await Promise.all(ready);
+  return {
+    all: async (ms) => {
+      const timeout = new Promise((_, rej) => setTimeout(() => rej(new Error('timed out: all clients closed')), ms));
+      try { return (await Promise.race([Promise.all(done), timeout])).flat(); } finally { workers.forEach((w) => w.terminate()); }
+    },
+  };
 }
 
 // The drain's own report (GracefulShutdown stores it in Redis): the server-side view of the same run.
@@ -125,40 +165,42 @@ const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.
 
 (async () => {
   const redis = await startRedis();
-  console.log('| clients | run | SIGTERM → all byes (ms) | → all closed (ms) | → process exit (ms) | bye + 1001 | heap per idle connection | server\'s own report (ms after SIGTERM) |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---|');
+  console.log('| clients | run | SIGTERM → all byes (ms) | → all close frames (ms) | → all closed (ms) | → process exit (ms) | bye + 1001 | heap per idle connection | server\'s own report (ms after SIGTERM) |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   const summary = {};
   try {
     for (const n of sizes) {
       for (let r = 1; r <= runs; r++) {
         const server = await startServer(redis.port);
-        const heap0 = heapUsedBytes(server.proc.pid);
-        const clients = await connect(server.port, n);
-        const heapN = heapUsedBytes(server.proc.pid);
+        const heap0 = heapUsedBytes(server.pid);
+        const connected = await connect(server.port, n);
+        const heapN = heapUsedBytes(server.pid);
         const t0 = now();
-        server.proc.kill('SIGTERM');
+        process.kill(server.pid, 'SIGTERM');
+        const clients = await connected.all(15000);
         await until('server exit', 20000, () => server.exited() !== null);
-        await until('all clients closed', 10000, () => clients.every((c) => c.closeAt !== null));
-        const exitMs = server.exited().at - t0;
+        const exitMs = server.exited() - t0;
         const byes = clients.filter((c) => c.byeAt !== null).map((c) => c.byeAt - t0);
         const closes = clients.map((c) => c.closeAt - t0);
-        const clean = clients.filter((c) => c.bye && c.code === 1001 && c.byeAt <= c.closeAt).length;
+        const closeFrames = clients.filter((c) => c.closeFrameAt !== null).map((c) => c.closeFrameAt - t0);
+        const clean = clients.filter((c) => c.bye && c.code === 1001 && c.byeAt <= c.closeFrameAt).length;
         const row = {
-          byes: byes.length ? Math.max(...byes) : NaN, closed: Math.max(...closes), exit: exitMs,
+          byes: byes.length ? Math.max(...byes) : NaN, closeFrames: closeFrames.length ? Math.max(...closeFrames) : NaN,
+          closed: Math.max(...closes), exit: exitMs,
           clean: clean / n, heapPerConn: (heapN - heap0) / n,
         };
         (summary[n] = summary[n] || []).push(row);
         const rep = await lastReport(redis.port);
-        const serverView = rep ? `drain ${rep.durationMs} ms (totals saved ${rep.phases.totalsSaved}, last bye ${rep.phases.byesSent}, all closed ${rep.phases.allClosed})` : 'no report';
-        console.log(`| ${n} | ${r} | ${row.byes.toFixed(0)} | ${row.closed.toFixed(0)} | ${row.exit.toFixed(0)} | ${(100 * row.clean).toFixed(1)}% | ${(row.heapPerConn / 1024).toFixed(1)} KiB | ${serverView} |`);
-        fs.rmSync(server.usr, { recursive: true, force: true });
+        const serverView = rep ? `drain ${rep.durationMs} ms, ${rep.cpuMillis} ms CPU (totals saved ${rep.phases.totalsSaved}, last bye ${rep.phases.byesSent}, all closed ${rep.phases.allClosed})` : 'no report';
+        console.log(`| ${n} | ${r} | ${row.byes.toFixed(0)} | ${row.closeFrames.toFixed(0)} | ${row.closed.toFixed(0)} | ${row.exit.toFixed(0)} | ${(100 * row.clean).toFixed(1)}% | ${(row.heapPerConn / 1024).toFixed(1)} KiB | ${serverView} |`);
+        if (process.env.BENCH_KEEP) console.log(`  kept ${server.usr}`); else fs.rmSync(server.usr, { recursive: true, force: true });
       }
     }
     console.log('\nMedians:');
     for (const n of sizes) {
       const rows = summary[n];
       const med = (k) => pct(rows.map((x) => x[k]), 0.5);
-      console.log(`  ${n} clients: all byes ${med('byes').toFixed(0)} ms, all closed ${med('closed').toFixed(0)} ms, exit ${med('exit').toFixed(0)} ms, clean ${(100 * Math.min(...rows.map((x) => x.clean))).toFixed(1)}% (worst run), heap/conn ${(med('heapPerConn') / 1024).toFixed(1)} KiB`);
+      console.log(`  ${n} clients: all byes ${med('byes').toFixed(0)} ms, all close frames ${med('closeFrames').toFixed(0)} ms, all closed ${med('closed').toFixed(0)} ms, exit ${med('exit').toFixed(0)} ms, clean ${(100 * Math.min(...rows.map((x) => x.clean))).toFixed(1)}% (worst run), heap/conn ${(med('heapPerConn') / 1024).toFixed(1)} KiB`);
     }
   } finally {
     redis.proc.kill('SIGKILL');
