@@ -147,7 +147,7 @@ public class SessionTotals {
      * tick, so a client that reconnects to another instance at once finds its total there.
      */
     public void left(Tally tally) {
-        if (!tally.unsaved(LEFT_FRESH_FOR.compareTo(settings.sessionTtl().dividedBy(2)) < 0 ? LEFT_FRESH_FOR : settings.sessionTtl().dividedBy(2))) {
+        if (!tally.unsaved(leftFreshFor())) {
             // The store has all of it, written moments ago (the drain flushes every total before
             // the byes): writing it again would only cost the drain CPU and Redis a round of HSETs.
             return;
@@ -164,6 +164,12 @@ public class SessionTotals {
                 flushRequested.set(false); // stopping: the final flush in stop() writes it
             }
         }
+    }
+
+    /** {@link #LEFT_FRESH_FOR}, or half the expiry if that is shorter (tests run with seconds). */
+    private Duration leftFreshFor() {
+        Duration halfTtl = settings.sessionTtl().dividedBy(2);
+        return halfTtl.compareTo(LEFT_FRESH_FOR) < 0 ? halfTtl : LEFT_FRESH_FOR;
     }
 
     /**

@@ -254,9 +254,7 @@ class BadInputFuzzIT {
             if (!f.getFileName().toString().startsWith("ffdc_")) {
                 continue;
             }
-            String type = Files.readAllLines(f, java.nio.charset.StandardCharsets.ISO_8859_1).stream()
-                    .filter(l -> l.startsWith("Exception = ")).map(l -> l.substring("Exception = ".length()).trim())
-                    .findFirst().orElse("(unknown)");
+            String type = field(Files.readAllLines(f, java.nio.charset.StandardCharsets.ISO_8859_1), "Exception = ");
             types.merge(type, 1, Integer::sum);
         }
         return types;
