@@ -43,6 +43,8 @@ import dev.goingaway.store.StoreStatus;
  *   <li>every session's total written to the store (pipelined, bounded) — before the byes, so
  *       a client that reconnects at once to another instance finds its total there;</li>
  *   <li>{@code bye} then close 1001 to every connection, in parallel, bounded;</li>
+ *   <li>before a halt ({@code SHUTDOWN_EXIT=halt}): the clients' answers to the close awaited
+ *       (bounded), so that halting resets no connection whose close handshake is still under way;</li>
  *   <li>anything still pending written, and the report stored;</li>
  *   <li>the caller hands over to Liberty's own stop (signal path) or returns (app stop).</li>
  * </ol>
@@ -59,6 +61,8 @@ public class GracefulShutdown {
     private static final long BYE_WAIT_MILLIS = 2_000;
     /** Kept back from the deadline for the last store writes and the report. */
     private static final long RESERVE_MILLIS = 600;
+    /** The longest a drain about to halt waits for clients to answer the close handshake. */
+    private static final long CLOSE_REPLY_WAIT_MILLIS = 1_000;
 
     @Inject
     Settings settings;
@@ -125,7 +129,7 @@ public class GracefulShutdown {
         long start = System.nanoTime();
         ExitWatchdog.arm(start, hardBoundMillis());
         Thread.currentThread().setContextClassLoader(appLoader);
-        drain("SIGTERM", start).join();
+        drain("SIGTERM", start, haltAfterDrain).join();
         if (haltAfterDrain) {
             // Nothing is left for Liberty's stop to protect: every client is gone and every total
             // written. Skipping it saves its quiesce and feature teardown (1-2 s per pod).
@@ -142,16 +146,16 @@ public class GracefulShutdown {
 
     /** Starts (or joins) the drain; the future completes when every client has been let go. */
     public CompletableFuture<ShutdownReport> drain(String cause) {
-        return drain(cause, System.nanoTime());
+        return drain(cause, System.nanoTime(), false);
     }
 
-    private CompletableFuture<ShutdownReport> drain(String cause, long start) {
+    private CompletableFuture<ShutdownReport> drain(String cause, long start, boolean beforeHalt) {
         CompletableFuture<ShutdownReport> mine = new CompletableFuture<>();
         if (!run.compareAndSet(null, mine)) {
             return run.get();
         }
         try {
-            mine.complete(runDrain(cause, start));
+            mine.complete(runDrain(cause, start, beforeHalt));
         } catch (RuntimeException | Error e) {
             LOG.log(Level.SEVERE, "drain failed", e);
             mine.completeExceptionally(e);
@@ -159,7 +163,7 @@ public class GracefulShutdown {
         return mine;
     }
 
-    private ShutdownReport runDrain(String cause, long start) {
+    private ShutdownReport runDrain(String cause, long start, boolean beforeHalt) {
         long deadline = start + settings.shutdownDeadline().toNanos();
         Map<String, Long> phases = new LinkedHashMap<>();
         Instant startedAt = Instant.now();
@@ -171,6 +175,13 @@ public class GracefulShutdown {
         // 1. Readiness DOWN: load balancers stop sending new clients; everything else goes on.
         admission.notReady();
         phases.put("readinessDown", sinceMillis(start));
+
+        // Before a halt, the drain waits for the clients' close replies (step 6). It counts the
+        // server's open connections in the kernel's tables; those that are not WebSockets now
+        // (probes, keep-alive HTTP) are not waited for.
+        OpenConnections sockets = beforeHalt ? OpenConnections.onHttpEndpoints() : null;
+        int openAtStart = sockets == null ? -1 : sockets.count();
+        int notWebSockets = openAtStart < 0 ? -1 : Math.max(0, openAtStart - registry.size());
 
         // 2. Drain delay: keep serving while endpoints are removed (0 by default: on Kubernetes
         //    the preStop hook has already waited before the signal was sent).
@@ -220,7 +231,19 @@ public class GracefulShutdown {
                     new Object[] {farewell.closeFailures(), farewell.leftOpen()});
         }
 
-        // 6. Anything counted after step 4 (a message that overran its wait), then the report.
+        // 6. Before a halt, the clients' answers to the close: Liberty keeps each connection until
+        //    its client answers, and a halt while the answer is on its way resets the connection.
+        //    (Liberty's own stop waits for them in its quiesce; see docs/LIBERTY-FACTS.md.)
+        if (sockets != null && notWebSockets >= 0) {
+            long replyDeadline = Math.min(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_REPLY_WAIT_MILLIS),
+                    deadline - TimeUnit.MILLISECONDS.toNanos(RESERVE_MILLIS));
+            int stillOpen = sockets.awaitAtMost(notWebSockets + farewell.leftOpen(), replyDeadline);
+            phases.put("socketsClosed", sinceMillis(start));
+            EVENTS.log(Level.INFO, "ws_shutdown_sockets_closed open={0} not_websocket={1} ports={2} after_ms={3}",
+                    new Object[] {stillOpen, notWebSockets, sockets.ports(), sinceMillis(start)});
+        }
+
+        // 7. Anything counted after step 4 (a message that overran its wait), then the report.
         int late = totals.pendingWrites() > 0 ? totals.flush(Duration.ofNanos(Math.max(0, remaining(deadline) / 2))) : 0;
         metrics.saved(late);
         StoreStatus store = totals.status();
