@@ -48,6 +48,12 @@ class HaltAfterDrainIT {
             String log = server.messagesLog();
             assertTrue(log.contains("ws_shutdown_completed"), "the drain's summary survived the halt");
             assertTrue(log.contains("ws_shutdown_exit mode=halt"), "the halt is logged");
+            // Every WebSocket had answered the close before the halt (counted in the kernel's table).
+            java.util.regex.Matcher sockets = java.util.regex.Pattern
+                    .compile("ws_shutdown_sockets_closed open=(\\d+) not_websocket=(\\d+)").matcher(log);
+            assertTrue(sockets.find(), "the wait for the close replies is logged");
+            assertTrue(Integer.parseInt(sockets.group(1)) <= Integer.parseInt(sockets.group(2)),
+                    "no WebSocket left open at the halt: " + sockets.group());
             assertTrue(!log.contains("CWWKE0036I"), "Liberty's own stop did not run");
             System.out.printf("SHUTDOWN_EXIT=halt, 100 clients: SIGTERM -> exit %d ms%n", took);
         } finally {
