@@ -239,7 +239,7 @@ public class GracefulShutdown {
                     deadline - TimeUnit.MILLISECONDS.toNanos(RESERVE_MILLIS));
             int stillOpen = sockets.awaitAtMost(notWebSockets + farewell.leftOpen(), replyDeadline);
             phases.put("socketsClosed", sinceMillis(start));
-            EVENTS.log(Level.INFO, "ws_shutdown_sockets_closed open={0} not_websocket={1} ports={2} after_ms={3}",
+            EVENTS.log(Level.INFO, "ws_shutdown_sockets_closed open={0,number,#} not_websocket={1,number,#} ports={2} after_ms={3,number,#}",
                     new Object[] {stillOpen, notWebSockets, sockets.ports(), sinceMillis(start)});
         }
 
