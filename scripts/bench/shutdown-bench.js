@@ -55,9 +55,17 @@ async function until(what, ms, fn) {
   }
 }
 
+// NaN when the server is not a JVM (the Node reference in scripts/bench/node-reference).
 function heapUsedBytes(pid) {
-  execFileSync('jcmd', [String(pid), 'GC.run']);
-  const info = execFileSync('jcmd', [String(pid), 'GC.heap_info']).toString();
+  // jcmd signals its target with SIGQUIT, which would kill a process that is not a JVM.
+  if (fs.readFileSync('/proc/' + pid + '/comm', 'utf8').trim() !== 'java') return NaN;
+  let info;
+  try {
+    execFileSync('jcmd', [String(pid), 'GC.run'], { stdio: 'pipe' });
+    info = execFileSync('jcmd', [String(pid), 'GC.heap_info'], { stdio: 'pipe' }).toString();
+  } catch (e) {
+    return NaN;
+  }
   const m = info.match(/used (\d+)K/);
   return m ? +m[1] * 1024 : NaN;
 }
