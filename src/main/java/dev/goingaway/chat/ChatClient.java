@@ -4,19 +4,17 @@ import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import jakarta.websocket.CloseReason;
-import jakarta.websocket.Session;
 
 import dev.goingaway.store.Tally;
 
 /**
  * One open WebSocket: which chat session it carries, in which room, its outbox and its rate
- * limit. State that must outlive Liberty's view of the socket lives here, not in the
- * {@link Session}'s user properties (Liberty may clear those while tearing a session down).
+ * limit. State that must outlive the container's view of the socket lives here, not in the
+ * session's user properties (Liberty may clear those while tearing a session down).
  */
 public final class ChatClient {
 
-    private final Session ws;
+    private final Peer ws;
     private final String connectionId;
     private final String sessionId;
     private final String room;
@@ -27,14 +25,14 @@ public final class ChatClient {
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile long lastPongNanos;
 
-    ChatClient(Session ws, String sessionId, String room, Tally tally, int sendQueueLimit, int rateLimit,
+    ChatClient(Peer ws, String sessionId, String room, Tally tally, int sendQueueLimit, int rateLimit,
                int maxMessageBytes) {
         this.ws = ws;
-        this.connectionId = ws.getId();
+        this.connectionId = ws.id();
         this.sessionId = sessionId;
         this.room = room;
         this.tally = tally;
-        this.outbox = new Outbox(ws.getAsyncRemote(), sendQueueLimit);
+        this.outbox = new Outbox(ws, sendQueueLimit);
         long now = System.nanoTime();
         this.limiter = new RateLimiter(rateLimit, now);
         this.assembler = new MessageAssembler(maxMessageBytes);
@@ -78,12 +76,12 @@ public final class ChatClient {
         return outbox.flushed();
     }
 
-    /** Whether the last frame (the bye) has been queued. */
     /** A heartbeat ping, unless a frame is being written right now (see {@link Outbox#tryPing}). */
     public boolean tryPing(java.nio.ByteBuffer payload) throws IOException {
         return outbox.tryPing(payload);
     }
 
+    /** Whether the last frame (the bye) has been queued. */
     public boolean sealed() {
         return outbox.sealed();
     }
@@ -100,9 +98,6 @@ public final class ChatClient {
         return assembler;
     }
 
-    public Session socket() {
-        return ws;
-    }
 
     /** The last sign that the peer is alive: a pong, or a frame the container finished writing. */
     public long lastSeenNanos() {
@@ -122,13 +117,13 @@ public final class ChatClient {
      * Closes the socket with a code, once; later calls do nothing and return false. Blocks only
      * as long as the container's close does; callers on a deadline run it on their own executor.
      */
-    public boolean close(CloseReason.CloseCode code, String reason) throws IOException {
+    public boolean close(CloseCode code, String reason) throws IOException {
         if (!closing.compareAndSet(false, true)) {
             return false;
         }
         try {
             if (ws.isOpen()) {
-                ws.close(new CloseReason(code, reason));
+                ws.close(code, reason);
             }
             return true;
         } finally {

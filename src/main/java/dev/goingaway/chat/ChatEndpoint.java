@@ -15,7 +15,7 @@ import jakarta.websocket.server.ServerEndpoint;
 
 /**
  * {@code ws://HOST:9080/ws/chat?session=ID&room=R}. Thin on purpose: each callback goes to
- * {@link ChatService}. {@code @Dependent} makes it a CDI bean, without which Liberty leaves
+ * {@link ChatService}, with the session seen as a {@link Peer}. {@code @Dependent} makes it a CDI bean, without which Liberty leaves
  * the injected field null (FFDC CWOWB1006E).
  */
 @Dependent
@@ -27,32 +27,32 @@ public class ChatEndpoint {
 
     @OnOpen
     public void onOpen(Session session) {
-        chat.open(session);
+        chat.open(JakartaPeer.opened(session, chat.maxMessageBytes()));
     }
 
     /** Text arrives part by part so that the service can bound a fragmented message's size. */
     @OnMessage
     public void onText(Session session, String part, boolean last) {
-        chat.receivePart(session, part, last);
+        chat.receivePart(new JakartaPeer(session), part, last);
     }
 
     @OnMessage
     public void onBinary(Session session, ByteBuffer data) {
-        chat.binary(session);
+        chat.binary(new JakartaPeer(session));
     }
 
     @OnMessage
     public void onPong(Session session, PongMessage pong) {
-        chat.pong(session);
+        chat.pong(new JakartaPeer(session));
     }
 
     @OnClose
     public void onClose(Session session, CloseReason reason) {
-        chat.closed(session, reason);
+        chat.closed(new JakartaPeer(session), reason.getCloseCode().getCode(), reason.getReasonPhrase());
     }
 
     @OnError
     public void onError(Session session, Throwable error) {
-        chat.failed(session, error);
+        chat.failed(new JakartaPeer(session), error);
     }
 }

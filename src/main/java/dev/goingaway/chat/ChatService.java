@@ -1,8 +1,6 @@
 package dev.goingaway.chat;
 
 import java.io.IOException;
-import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -16,10 +14,6 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonValue;
-import jakarta.websocket.CloseReason;
-import jakarta.websocket.CloseReason.CloseCode;
-import jakarta.websocket.CloseReason.CloseCodes;
-import jakarta.websocket.Session;
 
 import dev.goingaway.cluster.ClusterBus;
 import dev.goingaway.DaemonThreads;
@@ -37,9 +31,6 @@ import dev.goingaway.store.Tally;
 public class ChatService {
 
     private static final Logger LOG = Logger.getLogger(ChatService.class.getName());
-
-    /** WebSocket close code 1013, "try again later" (not in {@link CloseCodes}). */
-    public static final CloseCode TRY_AGAIN_LATER = CloseCodes.getCloseCode(1013);
 
     /** How long a policy close (binary frame, flooding) waits for the client's queued answers. */
     static final long POLICY_CLOSE_GRACE_MILLIS = 2_000;
@@ -74,22 +65,21 @@ public class ChatService {
     // ---- connection lifecycle -------------------------------------------------------------
 
     /** A handshake completed: refuse it with a close code, or register it and send welcome. */
-    public void open(Session ws) {
-        Map<String, Object> props = ws.getUserProperties();
+    public void open(Peer ws) {
         if (admission.draining()) {
-            refuse(ws, "draining", TRY_AGAIN_LATER, "server is shutting down, reconnect to another instance");
+            refuse(ws, "draining", CloseCode.TRY_AGAIN_LATER, "server is shutting down, reconnect to another instance");
             return;
         }
-        if (Boolean.FALSE.equals(props.get(HandshakeGuard.ORIGIN_ALLOWED))) {
-            refuse(ws, "origin", CloseCodes.VIOLATED_POLICY, "origin not allowed");
-            LOG.log(Level.WARNING, "connection_refused reason=origin origin={0}", props.get(HandshakeGuard.ORIGIN));
+        if (!ws.originAllowed()) {
+            refuse(ws, "origin", CloseCode.POLICY, "origin not allowed");
+            LOG.log(Level.WARNING, "connection_refused reason=origin origin={0}", ws.origin());
             return;
         }
         if (registry.size() >= settings.maxConnections()) {
-            refuse(ws, "capacity", TRY_AGAIN_LATER, "instance is at its connection limit");
+            refuse(ws, "capacity", CloseCode.TRY_AGAIN_LATER, "instance is at its connection limit");
             return;
         }
-        String room = param(ws, "room");
+        String room = ws.param("room");
         if (room == null) {
             room = Names.DEFAULT_ROOM;
         } else if (!Names.validRoom(room)) {
@@ -97,17 +87,13 @@ public class ChatService {
             metrics.refused("bad_room");
             String frame = codec.encode(new Frames.Error(null, ErrorCode.BAD_ROOM,
                     "room must be 1-64 characters of A-Z a-z 0-9 _ -"));
-            sendThenClose(ws, frame, CloseCodes.VIOLATED_POLICY, "invalid room");
+            sendThenClose(ws, frame, CloseCode.POLICY, "invalid room");
             return;
         }
 
-        String requested = param(ws, "session");
+        String requested = ws.param("session");
         boolean resumed = requested != null && Names.validSession(requested);
         String sessionId = resumed ? requested : UUID.randomUUID().toString();
-
-        ws.setMaxTextMessageBufferSize(settings.maxMessageBytes());
-        ws.setMaxBinaryMessageBufferSize(1024);
-        ws.setMaxIdleTimeout(0);
 
         Tally tally = registry.acquireTally(sessionId, id -> totals.open(id, resumed));
         ChatClient client;
@@ -125,7 +111,7 @@ public class ChatService {
         if (admission.draining()) {
             registry.remove(client.connectionId());
             client.gone();
-            refuse(ws, "draining", TRY_AGAIN_LATER, "server is shutting down, reconnect to another instance");
+            refuse(ws, "draining", CloseCode.TRY_AGAIN_LATER, "server is shutting down, reconnect to another instance");
             return;
         }
         metrics.opened();
@@ -138,21 +124,21 @@ public class ChatService {
     }
 
     /** The peer closed (or Liberty tore the socket down). */
-    public void closed(Session ws, CloseReason reason) {
-        ChatClient client = registry.remove(ws.getId());
+    public void closed(Peer ws, int code, String reason) {
+        ChatClient client = registry.remove(ws.id());
         if (client != null) {
             client.gone();
             totals.left(client.tally());
             metrics.closed();
             LOG.log(Level.FINE, "session_id={0} closed code={1} reason={2}",
-                    new Object[] {client.sessionId(), reason.getCloseCode().getCode(), reason.getReasonPhrase()});
+                    new Object[] {client.sessionId(), code, reason});
         }
     }
 
     /** A transport error; the container closes the socket after this, but do not rely on it. */
-    public void failed(Session ws, Throwable error) {
-        ChatClient client = registry.remove(ws.getId());
-        String who = client != null ? client.sessionId() : "(unregistered " + ws.getId() + ")";
+    public void failed(Peer ws, Throwable error) {
+        ChatClient client = registry.remove(ws.id());
+        String who = client != null ? client.sessionId() : "(unregistered " + ws.id() + ")";
         if (client != null) {
             client.gone();
             totals.left(client.tally());
@@ -170,8 +156,8 @@ public class ChatService {
      * {@code MAX_MESSAGE_BYTES} is not held: the connection is closed with 1009, as Liberty
      * does itself for a single frame that is too large.
      */
-    public void receivePart(Session ws, String part, boolean last) {
-        ChatClient client = registry.get(ws.getId());
+    public void receivePart(Peer ws, String part, boolean last) {
+        ChatClient client = registry.get(ws.id());
         if (client == null) {
             return; // closed concurrently; nothing to answer on
         }
@@ -181,7 +167,7 @@ public class ChatService {
         } catch (MessageAssembler.TooBig e) {
             metrics.error(ErrorCode.TOO_LARGE);
             LOG.log(Level.FINE, "session_id={0} closed: {1}", new Object[] {client.sessionId(), e.getMessage()});
-            closeAfterQueued(client, CloseCodes.TOO_BIG, e.getMessage());
+            closeAfterQueued(client, CloseCode.TOO_BIG, e.getMessage());
             return;
         }
         if (whole != null) {
@@ -190,8 +176,8 @@ public class ChatService {
     }
 
     /** A text frame from a client: exactly one ack or error goes back, whatever it contains. */
-    public void receive(Session ws, String text) {
-        ChatClient client = registry.get(ws.getId());
+    public void receive(Peer ws, String text) {
+        ChatClient client = registry.get(ws.id());
         if (client == null) {
             return; // closed concurrently; nothing to answer on
         }
@@ -224,7 +210,7 @@ public class ChatService {
                     "more than " + settings.rateLimit() + " messages per second"));
             if (client.limiter().shouldDisconnect()) {
                 LOG.log(Level.WARNING, "session_id={0} closed: rate limit exceeded persistently", client.sessionId());
-                closeAfterQueued(client, CloseCodes.VIOLATED_POLICY, "rate limit exceeded");
+                closeAfterQueued(client, CloseCode.POLICY, "rate limit exceeded");
             }
             return;
         }
@@ -253,15 +239,15 @@ public class ChatService {
     }
 
     /** A binary frame: not part of the protocol. */
-    public void binary(Session ws) {
-        ChatClient client = registry.get(ws.getId());
+    public void binary(Peer ws) {
+        ChatClient client = registry.get(ws.id());
         if (client != null) {
-            closeAfterQueued(client, CloseCodes.CANNOT_ACCEPT, "binary frames are not supported");
+            closeAfterQueued(client, CloseCode.UNSUPPORTED_DATA, "binary frames are not supported");
         }
     }
 
-    public void pong(Session ws) {
-        ChatClient client = registry.get(ws.getId());
+    public void pong(Peer ws) {
+        ChatClient client = registry.get(ws.id());
         if (client != null) {
             client.ponged(System.nanoTime());
         }
@@ -313,7 +299,7 @@ public class ChatService {
         if (!client.closing()) {
             metrics.slowConsumer();
             LOG.log(Level.WARNING, "session_id={0} closed: {1}", new Object[] {client.sessionId(), e.getMessage()});
-            closeAsync(client, CloseCodes.VIOLATED_POLICY, "not reading: send queue full");
+            closeAsync(client, CloseCode.POLICY, "not reading: send queue full");
         }
     }
 
@@ -352,6 +338,11 @@ public class ChatService {
         return decoded.id();
     }
 
+    /** The largest text message a connection accepts ({@code MAX_MESSAGE_BYTES}). */
+    public int maxMessageBytes() {
+        return settings.maxMessageBytes();
+    }
+
     public String encode(Object frame) {
         return codec.encode(frame);
     }
@@ -382,28 +373,23 @@ public class ChatService {
                 .thenCompose(v -> closeAsync(client, code, reason));
     }
 
-    private void refuse(Session ws, String why, CloseCode code, String reason) {
+    private void refuse(Peer ws, String why, CloseCode code, String reason) {
         metrics.refused(why);
         try {
-            ws.close(new CloseReason(code, reason));
+            ws.close(code, reason);
         } catch (IOException e) {
-            LOG.log(Level.FINE, "refused connection {0} could not be closed cleanly: {1}", new Object[] {ws.getId(), e.toString()});
+            LOG.log(Level.FINE, "refused connection {0} could not be closed cleanly: {1}", new Object[] {ws.id(), e.toString()});
         }
     }
 
-    private void sendThenClose(Session ws, String frame, CloseCode code, String reason) {
-        ws.getAsyncRemote().sendText(frame, result -> closer.execute(() -> {
+    private void sendThenClose(Peer ws, String frame, CloseCode code, String reason) {
+        ws.sendText(frame, failure -> closer.execute(() -> {
             try {
-                ws.close(new CloseReason(code, reason));
+                ws.close(code, reason);
             } catch (IOException e) {
-                LOG.log(Level.FINE, "connection {0} could not be closed cleanly: {1}", new Object[] {ws.getId(), e.toString()});
+                LOG.log(Level.FINE, "connection {0} could not be closed cleanly: {1}", new Object[] {ws.id(), e.toString()});
             }
         }));
-    }
-
-    private static String param(Session ws, String name) {
-        List<String> values = ws.getRequestParameterMap().get(name);
-        return values == null || values.isEmpty() ? null : values.get(0);
     }
 
 

@@ -8,11 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-import jakarta.websocket.RemoteEndpoint;
-import jakarta.websocket.SendResult;
-
 /**
- * A session's outgoing frames, sent one at a time with the container's asynchronous API and
+ * A session's outgoing frames, sent one at a time through the {@link Peer}'s asynchronous write and
  * bounded in length. Nothing ever waits on a client's socket: a client that stops reading
  * fills its own outbox, {@link #offer} then refuses, and the caller closes that client
  * without slowing anyone else. Frames leave in the order they were offered, so an {@code ack}
@@ -43,7 +40,7 @@ public final class Outbox {
     private record Pending(String text, CompletableFuture<Void> done) {
     }
 
-    private final RemoteEndpoint.Async remote;
+    private final Peer remote;
     private final int limit;
     private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger size = new AtomicInteger();
@@ -54,7 +51,7 @@ public final class Outbox {
     private volatile Thread pumping;
     private volatile long lastProgressNanos = System.nanoTime();
 
-    public Outbox(RemoteEndpoint.Async remote, int limit) {
+    public Outbox(Peer remote, int limit) {
         this.remote = remote;
         this.limit = limit;
     }
@@ -186,7 +183,7 @@ public final class Outbox {
                     continue;
                 }
                 try {
-                    remote.sendText(p.text(), result -> onSent(p, result));
+                    remote.sendText(p.text(), failure -> onSent(p, failure));
                 } catch (RuntimeException e) {
                     LOG.log(Level.WARNING, "frame not written, the container refused it: {0}", e.toString());
                     size.decrementAndGet();
@@ -204,18 +201,18 @@ public final class Outbox {
         }
     }
 
-    private void onSent(Pending p, SendResult result) {
+    private void onSent(Pending p, Throwable failure) {
         size.decrementAndGet();
         sending.set(false);
-        if (result.isOK()) {
+        if (failure == null) {
             lastProgressNanos = System.nanoTime();
             p.done().complete(null);
         } else {
             if (!closed) {
                 // The frame is lost while the connection stays open: say so, it breaks the zero-loss rule.
-                LOG.log(Level.WARNING, "frame not written on an open connection: {0}", String.valueOf(result.getException()));
+                LOG.log(Level.WARNING, "frame not written on an open connection: {0}", String.valueOf(failure));
             }
-            p.done().completeExceptionally(result.getException());
+            p.done().completeExceptionally(failure);
         }
         if (closed) {
             close();

@@ -12,11 +12,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import jakarta.websocket.CloseReason.CloseCodes;
 
 import dev.goingaway.DaemonThreads;
 import dev.goingaway.chat.ChatClient;
 import dev.goingaway.chat.ChatService;
+import dev.goingaway.chat.CloseCode;
 import dev.goingaway.chat.SessionRegistry;
 import dev.goingaway.config.Settings;
 
@@ -68,7 +68,7 @@ public class Heartbeat {
                 timeouts.inc();
                 LOG.log(Level.INFO, "session_id={0} closed: no pong or progress for {1} ms",
                         new Object[] {client.sessionId(), TimeUnit.NANOSECONDS.toMillis(now - client.lastSeenNanos())});
-                chat.closeAsync(client, CloseCodes.NORMAL_CLOSURE, "heartbeat timeout");
+                chat.closeAsync(client, CloseCode.NORMAL, "heartbeat timeout");
                 continue;
             }
             if (client.queued() > 0) {

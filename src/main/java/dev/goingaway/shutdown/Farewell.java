@@ -15,10 +15,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-import jakarta.websocket.CloseReason.CloseCodes;
 
 import dev.goingaway.chat.ChatClient;
 import dev.goingaway.chat.ChatService;
+import dev.goingaway.chat.CloseCode;
 import dev.goingaway.chat.Frames;
 
 /**
@@ -121,7 +121,7 @@ final class Farewell {
 
     private static void close(ChatClient client, AtomicInteger closed, AtomicInteger failures, AtomicLong lastClose) {
         try {
-            client.close(CloseCodes.GOING_AWAY, "server shutting down");
+            client.close(CloseCode.GOING_AWAY, "server shutting down");
             closed.incrementAndGet();
             lastClose.accumulateAndGet(System.nanoTime(), Math::max);
         } catch (java.io.IOException | RuntimeException e) {

@@ -10,11 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-
-import jakarta.websocket.RemoteEndpoint;
-import jakarta.websocket.SendHandler;
-import jakarta.websocket.SendResult;
+import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Test;
 
@@ -25,44 +21,39 @@ import org.junit.jupiter.api.Test;
 class OutboxTest {
 
     /** Records sends; completes them only when {@link #completeNext()} is called. */
-    static class ManualRemote implements RemoteEndpoint.Async {
+    static class ManualRemote implements Peer {
         final List<String> written = new ArrayList<>();
-        final List<SendHandler> pending = new ArrayList<>();
+        final List<Consumer<Throwable>> pending = new ArrayList<>();
         int concurrent;
         int maxConcurrent;
 
         @Override
-        public void sendText(String text, SendHandler handler) {
+        public void sendText(String text, Consumer<Throwable> done) {
             written.add(text);
-            pending.add(handler);
+            pending.add(done);
             maxConcurrent = Math.max(maxConcurrent, ++concurrent);
         }
 
         void completeNext() {
             concurrent--;
-            pending.remove(0).onResult(new SendResult());
+            pending.remove(0).accept(null);
         }
 
-        @Override public long getSendTimeout() { return 0; }
-        @Override public void setSendTimeout(long timeoutmillis) { }
-        @Override public Future<Void> sendText(String text) { throw new UnsupportedOperationException(); }
-        @Override public Future<Void> sendBinary(ByteBuffer data) { throw new UnsupportedOperationException(); }
-        @Override public void sendBinary(ByteBuffer data, SendHandler handler) { throw new UnsupportedOperationException(); }
-        @Override public Future<Void> sendObject(Object data) { throw new UnsupportedOperationException(); }
-        @Override public void sendObject(Object data, SendHandler handler) { throw new UnsupportedOperationException(); }
-        @Override public void setBatchingAllowed(boolean allowed) { }
-        @Override public boolean getBatchingAllowed() { return false; }
-        @Override public void flushBatch() { }
-        @Override public void sendPing(ByteBuffer applicationData) { }
-        @Override public void sendPong(ByteBuffer applicationData) { }
+        @Override public String id() { return "manual"; }
+        @Override public String param(String name) { return null; }
+        @Override public boolean originAllowed() { return true; }
+        @Override public String origin() { return null; }
+        @Override public boolean isOpen() { return true; }
+        @Override public void sendPing(ByteBuffer payload) { }
+        @Override public void close(CloseCode code, String reason) { }
     }
 
     /** Completes every send on the calling thread, as some containers do. */
     static final class InlineRemote extends ManualRemote {
         @Override
-        public void sendText(String text, SendHandler handler) {
+        public void sendText(String text, Consumer<Throwable> done) {
             written.add(text);
-            handler.onResult(new SendResult());
+            done.accept(null);
         }
     }
 

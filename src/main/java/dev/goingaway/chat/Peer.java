@@ -1,0 +1,41 @@
+package dev.goingaway.chat;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.function.Consumer;
+
+/**
+ * One WebSocket connection as the chat sees it, whatever carries it. The chat only ever needs
+ * these operations; {@link JakartaPeer} maps them onto a Jakarta WebSocket {@code Session}.
+ * Keeping the chat off the container's API is what lets the transport be measured and swapped
+ * (README, Benchmarks: "Where the floor is").
+ */
+public interface Peer {
+
+    /** Unique among this instance's open connections; the registry's key. */
+    String id();
+
+    /** The first value of a query parameter of the handshake, or null. */
+    String param(String name);
+
+    /** Whether the handshake's {@code Origin} passed {@code ALLOWED_ORIGINS}. */
+    boolean originAllowed();
+
+    /** The handshake's {@code Origin} header, for logs; null if the client sent none. */
+    String origin();
+
+    boolean isOpen();
+
+    /**
+     * Starts writing one text frame and returns without waiting for the network; {@code done}
+     * runs once, with null when the frame was written or with the failure. The caller keeps at
+     * most one write outstanding ({@link Outbox} does).
+     */
+    void sendText(String text, Consumer<Throwable> done);
+
+    /** Writes a ping; only while no text frame is being written (the caller holds the turn). */
+    void sendPing(ByteBuffer payload) throws IOException;
+
+    /** Writes a close frame with this code and reason; may block while the frame is written. */
+    void close(CloseCode code, String reason) throws IOException;
+}
