@@ -41,7 +41,7 @@ public class HandshakeGuard extends ServerEndpointConfig.Configurator {
      * {@code ALLOWED_ORIGINS} is allowed; otherwise only the origin whose host and port are the
      * host the request was sent to (the forwarded host behind a proxy).
      */
-    static boolean originAllowed(String origin, Set<String> allowed, String forwardedHost, String host) {
+    public static boolean originAllowed(String origin, Set<String> allowed, String forwardedHost, String host) {
         if (origin == null || origin.isEmpty()) {
             return true;
         }

@@ -1,0 +1,446 @@
+package dev.goingaway.websocket;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpUpgradeHandler;
+import jakarta.servlet.http.WebConnection;
+
+import dev.goingaway.chat.ChatService;
+import dev.goingaway.chat.CloseCode;
+import dev.goingaway.chat.Peer;
+
+/**
+ * One WebSocket connection on a Servlet upgrade, framed by this class: the chat's {@link Peer}
+ * without Liberty's WebSocket layer. Reads and writes are non-blocking: Liberty calls
+ * {@link #read()} when bytes arrive and {@link #pump()} when the socket can take more; nothing
+ * here waits on a client, except {@link #close(CloseCode, String)}, bounded, off the container's
+ * threads.
+ *
+ * <p>The close handshake: whoever closes first sends a close frame; the other side answers;
+ * the TCP connection is ended once both frames have passed (or when the answer does not come
+ * within the close timeout). The chat hears of the end exactly once.
+ */
+public class WebSocketConnection implements HttpUpgradeHandler, Peer {
+
+    private static final Logger LOG = Logger.getLogger(WebSocketConnection.class.getName());
+    private static final AtomicLong IDS = new AtomicLong();
+    /** Reads run on Liberty's threads; one buffer per thread, none per idle connection. */
+    private static final ThreadLocal<byte[]> READ_BUFFER = ThreadLocal.withInitial(() -> new byte[16 * 1024]);
+
+    private record Write(byte[] bytes, Consumer<Throwable> done) {
+    }
+
+    private final String id = "w" + Long.toString(IDS.incrementAndGet(), 36);
+    private Map<String, String> params = Map.of();
+    private boolean originAllowed = true;
+    private String origin;
+    private ChatService chat;
+    private ScheduledExecutorService timers;
+    private long closeTimeoutMillis;
+    private FrameParser parser;
+
+    private WebConnection connection;
+    private ServletInputStream in;
+    private ServletOutputStream out;
+
+    // Writes; guarded by this.
+    private final ArrayDeque<Write> queue = new ArrayDeque<>();
+    private Write inFlight;
+    private boolean inFlightFlushed;
+    private boolean ended;
+    /** Set by the container's first onWritePossible; see {@link #pump()}. */
+    private boolean writable;
+
+    private volatile boolean closeSent;
+    private volatile boolean closeReceived;
+    private volatile boolean opening;
+    private final CompletableFuture<Void> closeWritten = new CompletableFuture<>();
+    private final AtomicBoolean reported = new AtomicBoolean();
+
+    /** Made by the container in {@code HttpServletRequest.upgrade}. */
+    public WebSocketConnection() {
+    }
+
+    /** What the handshake learned; called by the servlet before the container calls {@link #init}. */
+    void prepare(Map<String, String> params, boolean originAllowed, String origin, ChatService chat,
+                 ScheduledExecutorService timers, int maxFrameBytes, long closeTimeoutMillis) {
+        this.params = params;
+        this.originAllowed = originAllowed;
+        this.origin = origin;
+        this.chat = chat;
+        this.timers = timers;
+        this.closeTimeoutMillis = closeTimeoutMillis;
+        this.parser = new FrameParser(maxFrameBytes, new Reader());
+    }
+
+    @Override
+    public void init(WebConnection wc) {
+        connection = wc;
+        try {
+            in = wc.getInputStream();
+            out = wc.getOutputStream();
+        } catch (IOException e) {
+            abort(e);
+            return;
+        }
+        out.setWriteListener(new WriteListener() {
+            @Override
+            public void onWritePossible() {
+                synchronized (WebSocketConnection.this) {
+                    writable = true;
+                }
+                pump();
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                abort(t);
+            }
+        });
+        opening = true;
+        try {
+            chat.open(this);
+        } finally {
+            opening = false;
+        }
+        in.setReadListener(new ReadListener() {
+            @Override
+            public void onDataAvailable() {
+                read();
+            }
+
+            @Override
+            public void onAllDataRead() {
+                ended("the client closed the connection");
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                abort(t);
+            }
+        });
+    }
+
+    @Override
+    public void destroy() {
+        end();
+        report(1006, "connection destroyed");
+    }
+
+    // ---- Peer -----------------------------------------------------------------------------------
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public String param(String name) {
+        return params.get(name);
+    }
+
+    @Override
+    public boolean originAllowed() {
+        return originAllowed;
+    }
+
+    @Override
+    public String origin() {
+        return origin;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closeSent && !isEnded();
+    }
+
+    @Override
+    public void sendText(String text, Consumer<Throwable> done) {
+        if (closeSent) {
+            done.accept(new IOException("the connection is closing"));
+            return;
+        }
+        write(FrameWriter.text(text), done);
+    }
+
+    @Override
+    public void sendPing(ByteBuffer payload) {
+        byte[] b = new byte[payload.remaining()];
+        payload.get(b);
+        write(FrameWriter.ping(b), null);
+    }
+
+    /**
+     * Sends the close frame and returns once it is written (at most the close timeout); the
+     * connection ends when the client answers, or at the timeout. During {@link #init} (a
+     * refused connection) it only queues the frame: the write it would wait for needs the
+     * container thread that is running init.
+     */
+    @Override
+    public void close(CloseCode code, String reason) throws IOException {
+        synchronized (this) {
+            if (closeSent || ended) {
+                return;
+            }
+            closeSent = true;
+        }
+        write(FrameWriter.close(code.code(), reason), failure -> {
+            if (failure == null) {
+                closeWritten.complete(null);
+            } else {
+                closeWritten.completeExceptionally(failure);
+            }
+            if (closeReceived || failure != null) {
+                end();
+            }
+        });
+        timers.schedule(() -> {
+            if (!isEnded()) {
+                LOG.log(Level.FINE, "connection {0}: no close reply within {1} ms, ending it", new Object[] {id, closeTimeoutMillis});
+                end();
+                report(1006, "no close reply");
+            }
+        }, closeTimeoutMillis, TimeUnit.MILLISECONDS);
+        if (opening) {
+            return;
+        }
+        try {
+            closeWritten.get(closeTimeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while writing the close frame", e);
+        } catch (ExecutionException e) {
+            if (closeReceived) {
+                return; // the client answered our close and hung up before the write was seen complete
+            }
+            throw new IOException("close frame not written: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("close frame not written within " + closeTimeoutMillis + " ms (client not reading)");
+        }
+    }
+
+    // ---- reading --------------------------------------------------------------------------------
+
+    private void read() {
+        byte[] b = READ_BUFFER.get();
+        try {
+            while (!isEnded() && in.isReady()) {
+                int n = in.read(b);
+                if (n < 0) {
+                    ended("the client closed the connection");
+                    return;
+                }
+                if (!closeReceived) {
+                    parser.feed(b, 0, n);
+                }
+            }
+        } catch (FrameParser.Violation v) {
+            LOG.log(Level.FINE, "connection {0}: protocol error, closing with {1}: {2}", new Object[] {id, v.code, v.getMessage()});
+            violated(v);
+        } catch (IOException e) {
+            abort(e);
+        }
+    }
+
+    /** The client broke the protocol: answer with the code, stop reading, end when written. */
+    private void violated(FrameParser.Violation v) {
+        closeReceived = true; // nothing more is read from this client
+        boolean send;
+        synchronized (this) {
+            send = !closeSent && !ended;
+            closeSent = true;
+        }
+        if (send) {
+            write(FrameWriter.close(v.code, v.getMessage()), failure -> end());
+        } else {
+            end();
+        }
+        report(v.code, v.getMessage());
+    }
+
+    /** What the frames mean, in order, on the reading thread. */
+    private final class Reader implements FrameParser.Handler {
+        @Override
+        public void text(String part, boolean last) {
+            if (!closeSent) {
+                chat.receivePart(WebSocketConnection.this, part, last);
+            }
+        }
+
+        @Override
+        public void binary() {
+            if (!closeSent) {
+                chat.binary(WebSocketConnection.this);
+            }
+        }
+
+        @Override
+        public void ping(byte[] payload) {
+            if (!closeSent) {
+                write(FrameWriter.pong(payload), null);
+            }
+        }
+
+        @Override
+        public void pong() {
+            chat.pong(WebSocketConnection.this);
+        }
+
+        @Override
+        public void close(int code, String reason) {
+            closeReceived = true;
+            boolean answer;
+            synchronized (WebSocketConnection.this) {
+                answer = !closeSent && !ended;
+                closeSent = true;
+            }
+            if (answer) {
+                write(FrameWriter.close(code, ""), failure -> end());
+            } else if (closeWritten.isDone()) {
+                end();
+            } // else: our own close frame is still being written; its completion ends the connection
+            report(code, reason);
+        }
+    }
+
+    // ---- writing --------------------------------------------------------------------------------
+
+    private void write(byte[] frame, Consumer<Throwable> done) {
+        synchronized (this) {
+            if (!ended) {
+                queue.add(new Write(frame, done));
+                frame = null;
+            }
+        }
+        if (frame != null) {
+            if (done != null) {
+                done.accept(new IOException("connection closed"));
+            }
+            return;
+        }
+        pump();
+    }
+
+    /**
+     * Writes what is queued while the socket takes it: each frame written, then flushed, then
+     * reported done. Stops when the container says the socket is busy; it calls again when not.
+     * Nothing is written before the container's first onWritePossible: Liberty can answer
+     * {@code isReady()} false before that first call and then never call back (measured: 3-4
+     * of 200 welcomes written from {@code init} were never sent).
+     */
+    private void pump() {
+        List<Consumer<Throwable>> completed = new ArrayList<>(2);
+        Throwable failure = null;
+        synchronized (this) {
+            try {
+                while (!ended && writable && out.isReady()) {
+                    if (inFlight != null) {
+                        if (!inFlightFlushed) {
+                            inFlightFlushed = true;
+                            out.flush();
+                            continue;
+                        }
+                        if (inFlight.done() != null) {
+                            completed.add(inFlight.done());
+                        }
+                        inFlight = null;
+                        continue;
+                    }
+                    Write next = queue.poll();
+                    if (next == null) {
+                        break;
+                    }
+                    out.write(next.bytes());
+                    inFlight = next;
+                    inFlightFlushed = false;
+                }
+            } catch (IOException | RuntimeException e) {
+                failure = e;
+            }
+        }
+        for (Consumer<Throwable> done : completed) {
+            done.accept(null);
+        }
+        if (failure != null) {
+            abort(failure);
+        }
+    }
+
+    // ---- ending ---------------------------------------------------------------------------------
+
+    private synchronized boolean isEnded() {
+        return ended;
+    }
+
+    /** Ends the TCP connection (once) and fails whatever was still queued. */
+    private void end() {
+        List<Consumer<Throwable>> failed = new ArrayList<>();
+        synchronized (this) {
+            if (ended) {
+                return;
+            }
+            ended = true;
+            if (inFlight != null && inFlight.done() != null) {
+                failed.add(inFlight.done());
+            }
+            inFlight = null;
+            for (Write w : queue) {
+                if (w.done() != null) {
+                    failed.add(w.done());
+                }
+            }
+            queue.clear();
+        }
+        closeWritten.completeExceptionally(new IOException("connection ended"));
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (Exception e) {
+                LOG.log(Level.FINEST, "connection {0}: close: {1}", new Object[] {id, e.toString()});
+            }
+        }
+        IOException gone = new IOException("connection closed");
+        for (Consumer<Throwable> done : failed) {
+            done.accept(gone);
+        }
+    }
+
+    /** The client went away without a close frame (or after its own). */
+    private void ended(String why) {
+        end();
+        report(1006, why);
+    }
+
+    private void abort(Throwable t) {
+        end();
+        if (reported.compareAndSet(false, true) && chat != null) {
+            chat.failed(this, t);
+        }
+    }
+
+    /** Tells the chat, once, that this connection is gone. */
+    private void report(int code, String reason) {
+        if (reported.compareAndSet(false, true) && chat != null) {
+            chat.closed(this, code, reason);
+        }
+    }
+}
