@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -30,10 +31,10 @@ import dev.goingaway.chat.Peer;
 
 /**
  * One WebSocket connection on a Servlet upgrade, framed by this class: the chat's {@link Peer}
- * without Liberty's WebSocket layer. Reads and writes are non-blocking: Liberty calls
- * {@link #read()} when bytes arrive and {@link #pump()} when the socket can take more; nothing
- * here waits on a client, except {@link #close(CloseCode, String)}, bounded, off the container's
- * threads.
+ * without Liberty's WebSocket layer. Liberty calls {@link #read()} when bytes arrive; frames
+ * go out through a writer task ({@link #drain()}) on the writer pool, never on Liberty's
+ * threads, so no client that stops reading can hold up another. {@link #close(CloseCode, String)}
+ * waits, bounded, for its close frame to be written.
  *
  * <p>The close handshake: whoever closes first sends a close frame; the other side answers;
  * the TCP connection is ended once both frames have passed (or when the answer does not come
@@ -55,6 +56,7 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
     private String origin;
     private ChatService chat;
     private ScheduledExecutorService timers;
+    private ForkJoinPool writers;
     private long closeTimeoutMillis;
     private FrameParser parser;
 
@@ -64,10 +66,16 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
 
     // Writes; guarded by this.
     private final ArrayDeque<Write> queue = new ArrayDeque<>();
-    private Write inFlight;
-    private boolean inFlightFlushed;
+    /** Written to Liberty's buffer, not yet flushed to the socket. */
+    private final List<Write> unflushed = new ArrayList<>(4);
+    /** A writer task is running or queued for this connection. */
+    private boolean scheduled;
     private boolean ended;
-    /** Set by the container's first onWritePossible; see {@link #pump()}. */
+    /**
+     * Set by the container's first onWritePossible; nothing is written before it. Liberty can
+     * answer {@code isReady()} false before that first call and then never call back (measured:
+     * 3-4 of 200 welcomes written from {@code init} were never sent).
+     */
     private boolean writable;
 
     private volatile boolean closeSent;
@@ -82,7 +90,8 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
 
     /** What the handshake learned; called by the servlet before the container calls {@link #init}. */
     void prepare(Map<String, String> params, boolean originAllowed, String origin, ChatService chat,
-                 ScheduledExecutorService timers, int maxFrameBytes, long closeTimeoutMillis) {
+                 ScheduledExecutorService timers, ForkJoinPool writers, int maxFrameBytes, long closeTimeoutMillis) {
+        this.writers = writers;
         this.params = params;
         this.originAllowed = originAllowed;
         this.origin = origin;
@@ -108,7 +117,7 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
                 synchronized (WebSocketConnection.this) {
                     writable = true;
                 }
-                pump();
+                schedule();
             }
 
             @Override
@@ -325,63 +334,123 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
     // ---- writing --------------------------------------------------------------------------------
 
     private void write(byte[] frame, Consumer<Throwable> done) {
+        boolean queued;
         synchronized (this) {
-            if (!ended) {
+            queued = !ended;
+            if (queued) {
                 queue.add(new Write(frame, done));
-                frame = null;
             }
         }
-        if (frame != null) {
+        if (!queued) {
             if (done != null) {
                 done.accept(new IOException("connection closed"));
             }
             return;
         }
-        pump();
+        schedule();
+    }
+
+    /** Starts a writer task for this connection unless one is running or the socket is busy. */
+    private void schedule() {
+        synchronized (this) {
+            if (scheduled || ended || !writable || (queue.isEmpty() && unflushed.isEmpty())) {
+                return;
+            }
+            scheduled = true;
+        }
+        writers.execute(this::drain);
     }
 
     /**
-     * Writes what is queued while the socket takes it: each frame written, then flushed, then
-     * reported done. Stops when the container says the socket is busy; it calls again when not.
-     * Nothing is written before the container's first onWritePossible: Liberty can answer
-     * {@code isReady()} false before that first call and then never call back (measured: 3-4
-     * of 200 welcomes written from {@code init} were never sent).
+     * The writer task, one at a time per connection: writes what is queued while Liberty takes
+     * it, then flushes and reports those frames done. Liberty's upgraded output stream buffers
+     * non-blocking writes (32 KiB) and its {@code flush()} is a synchronous socket write even in
+     * non-blocking mode, blocking for as long as the client does not read (measured; see
+     * docs/LIBERTY-FACTS.md). So flushes never run on Liberty's threads: they run here, on the
+     * writer pool, inside {@link ForkJoinPool#managedBlock} so that a flush stuck on a client
+     * that stopped reading makes the pool add a thread instead of starving the other clients.
      */
-    private void pump() {
-        List<Consumer<Throwable>> completed = new ArrayList<>(2);
-        Throwable failure = null;
-        synchronized (this) {
+    private void drain() {
+        while (true) {
+            Write next;
+            synchronized (this) {
+                boolean ready;
+                try {
+                    ready = !ended && out.isReady();
+                } catch (RuntimeException e) {
+                    scheduled = false;
+                    abort(e);
+                    return;
+                }
+                if (!ready) {
+                    scheduled = false; // Liberty calls onWritePossible when it can take more
+                    return;
+                }
+                next = queue.poll();
+                if (next == null && unflushed.isEmpty()) {
+                    scheduled = false;
+                    return;
+                }
+                if (next != null) {
+                    unflushed.add(next);
+                }
+            }
+            List<Consumer<Throwable>> completed = new ArrayList<>();
             try {
-                while (!ended && writable && out.isReady()) {
-                    if (inFlight != null) {
-                        if (!inFlightFlushed) {
-                            inFlightFlushed = true;
-                            out.flush();
-                            continue;
-                        }
-                        if (inFlight.done() != null) {
-                            completed.add(inFlight.done());
-                        }
-                        inFlight = null;
-                        continue;
-                    }
-                    Write next = queue.poll();
-                    if (next == null) {
-                        break;
-                    }
+                if (next != null) {
                     out.write(next.bytes());
-                    inFlight = next;
-                    inFlightFlushed = false;
+                    continue; // more frames go into the same flush
+                }
+                flush();
+                synchronized (this) {
+                    for (Write w : unflushed) {
+                        if (w.done() != null) {
+                            completed.add(w.done());
+                        }
+                    }
+                    unflushed.clear();
                 }
             } catch (IOException | RuntimeException e) {
-                failure = e;
+                synchronized (this) {
+                    scheduled = false;
+                }
+                abort(e);
+                return;
+            }
+            for (Consumer<Throwable> done : completed) {
+                done.accept(null);
             }
         }
-        for (Consumer<Throwable> done : completed) {
-            done.accept(null);
+    }
+
+    private void flush() throws IOException {
+        IOException[] failure = new IOException[1];
+        try {
+            ForkJoinPool.managedBlock(new ForkJoinPool.ManagedBlocker() {
+                private boolean done;
+
+                @Override
+                public boolean block() {
+                    try {
+                        out.flush();
+                    } catch (IOException e) {
+                        failure[0] = e;
+                    }
+                    done = true;
+                    return true;
+                }
+
+                @Override
+                public boolean isReleasable() {
+                    return done;
+                }
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while flushing", e);
         }
-        if (failure != null) {
-            abort(failure);
+        if (failure[0] != null) {
+            throw failure[0];
         }
     }
 
@@ -399,10 +468,12 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
                 return;
             }
             ended = true;
-            if (inFlight != null && inFlight.done() != null) {
-                failed.add(inFlight.done());
+            for (Write w : unflushed) {
+                if (w.done() != null) {
+                    failed.add(w.done());
+                }
             }
-            inFlight = null;
+            unflushed.clear();
             for (Write w : queue) {
                 if (w.done() != null) {
                     failed.add(w.done());

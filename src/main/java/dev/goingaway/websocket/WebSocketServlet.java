@@ -9,6 +9,8 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.ScheduledExecutorService;
 
 import jakarta.enterprise.inject.spi.CDI;
@@ -39,12 +41,20 @@ public class WebSocketServlet extends HttpServlet {
     private transient ChatService chat;
     private transient Settings settings;
     private transient ScheduledExecutorService timers;
+    private transient ForkJoinPool writers;
 
     @Override
     public void init() {
         chat = CDI.current().select(ChatService.class).get();
         settings = CDI.current().select(Settings.class).get();
         timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("goingaway-ws-timer-"));
+        ClassLoader app = Thread.currentThread().getContextClassLoader();
+        writers = new ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()), pool -> {
+            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+            t.setName("goingaway-ws-writer-" + t.getPoolIndex());
+            t.setContextClassLoader(app); // completions reach MicroProfile Metrics, which looks through it
+            return t;
+        }, null, true);
     }
 
     @Override
@@ -77,13 +87,16 @@ public class WebSocketServlet extends HttpServlet {
         resp.setHeader("Connection", "Upgrade");
         resp.setHeader("Sec-WebSocket-Accept", accept(key.trim()));
         WebSocketConnection connection = req.upgrade(WebSocketConnection.class);
-        connection.prepare(params, originOk, origin, chat, timers, settings.maxMessageBytes(), CLOSE_TIMEOUT_MILLIS);
+        connection.prepare(params, originOk, origin, chat, timers, writers, settings.maxMessageBytes(), CLOSE_TIMEOUT_MILLIS);
     }
 
     @Override
     public void destroy() {
         if (timers != null) {
             timers.shutdownNow();
+        }
+        if (writers != null) {
+            writers.shutdown();
         }
     }
 
