@@ -30,6 +30,8 @@ import dev.goingaway.config.Settings;
 import dev.goingaway.store.SessionTotals;
 import dev.goingaway.store.StoreException;
 import dev.goingaway.store.StoreStatus;
+import dev.goingaway.websocket.TransportSelection;
+import dev.goingaway.websocket.WebSocketConnection;
 
 /**
  * The drain, in the order of DESIGN.md's shutdown sequence. It runs once per application,
@@ -87,6 +89,8 @@ public class GracefulShutdown {
     private volatile boolean armed;
     private volatile ClassLoader appLoader;
     private volatile boolean haltAfterDrain;
+    /** {@code WS_TRANSPORT=servlet}: the application owns (and counts) the TCP connections. */
+    private volatile boolean ownSockets;
 
     /** Installs the signal handlers; called once the application has started. */
     void arm() {
@@ -96,6 +100,7 @@ public class GracefulShutdown {
         // touches now, while we are on a Liberty-managed thread.
         appLoader = Thread.currentThread().getContextClassLoader();
         haltAfterDrain = settings.haltAfterDrain();
+        ownSockets = TransportSelection.configured() == TransportSelection.Transport.SERVLET;
         metrics.warmUp();
         totals.status();
         registry.size();
@@ -179,7 +184,9 @@ public class GracefulShutdown {
         // Before a halt, the drain waits for the clients' close replies (step 6). It counts the
         // server's open connections in the kernel's tables; those that are not WebSockets now
         // (probes, keep-alive HTTP) are not waited for.
-        OpenConnections sockets = beforeHalt ? OpenConnections.onHttpEndpoints() : null;
+        // With WS_TRANSPORT=servlet the application ends every TCP connection itself and counts
+        // them, so no table is read.
+        OpenConnections sockets = beforeHalt && !ownSockets ? OpenConnections.onHttpEndpoints() : null;
         int openAtStart = sockets == null ? -1 : sockets.count();
         int notWebSockets = openAtStart < 0 ? -1 : Math.max(0, openAtStart - registry.size());
 
@@ -234,13 +241,19 @@ public class GracefulShutdown {
         // 6. Before a halt, the clients' answers to the close: Liberty keeps each connection until
         //    its client answers, and a halt while the answer is on its way resets the connection.
         //    (Liberty's own stop waits for them in its quiesce; see docs/LIBERTY-FACTS.md.)
-        if (sockets != null && notWebSockets >= 0) {
-            long replyDeadline = Math.min(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_REPLY_WAIT_MILLIS),
-                    deadline - TimeUnit.MILLISECONDS.toNanos(RESERVE_MILLIS));
+        long replyDeadline = Math.min(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_REPLY_WAIT_MILLIS),
+                deadline - TimeUnit.MILLISECONDS.toNanos(RESERVE_MILLIS));
+        if (beforeHalt && ownSockets) {
+            int stillOpen = WebSocketConnection.awaitOpenAtMost(farewell.leftOpen(), replyDeadline);
+            phases.put("socketsClosed", sinceMillis(start));
+            EVENTS.log(Level.INFO, "ws_shutdown_sockets_closed open={0,number,#} not_websocket=0 ports=own after_ms={1,number,#}",
+                    new Object[] {stillOpen, sinceMillis(start)});
+        } else if (sockets != null && notWebSockets >= 0) {
             int stillOpen = sockets.awaitAtMost(notWebSockets + farewell.leftOpen(), replyDeadline);
             phases.put("socketsClosed", sinceMillis(start));
-            EVENTS.log(Level.INFO, "ws_shutdown_sockets_closed open={0,number,#} not_websocket={1,number,#} ports={2} after_ms={3,number,#}",
-                    new Object[] {stillOpen, notWebSockets, sockets.ports(), sinceMillis(start)});
+            EVENTS.log(Level.INFO, "ws_shutdown_sockets_closed open={0,number,#} not_websocket={1,number,#} ports={2} after_ms={3,number,#}"
+                            + " polls={4,number,#} poll_us={5,number,#}",
+                    new Object[] {stillOpen, notWebSockets, sockets.ports(), sinceMillis(start), sockets.polls(), sockets.meanPollMicros()});
         }
 
         // 7. Anything counted after step 4 (a message that overran its wait), then the report.

@@ -13,7 +13,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -44,6 +46,8 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
 
     private static final Logger LOG = Logger.getLogger(WebSocketConnection.class.getName());
     private static final AtomicLong IDS = new AtomicLong();
+    /** Connections whose TCP connection this class has not ended yet. */
+    private static final AtomicInteger OPEN = new AtomicInteger();
     /** Reads run on Liberty's threads; one buffer per thread, none per idle connection. */
     private static final ThreadLocal<byte[]> READ_BUFFER = ThreadLocal.withInitial(() -> new byte[16 * 1024]);
 
@@ -71,6 +75,7 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
     /** A writer task is running or queued for this connection. */
     private boolean scheduled;
     private boolean ended;
+    private boolean counted;
     /**
      * Set by the container's first onWritePossible; nothing is written before it. Liberty can
      * answer {@code isReady()} false before that first call and then never call back (measured:
@@ -110,6 +115,12 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
         } catch (IOException e) {
             abort(e);
             return;
+        }
+        synchronized (this) {
+            counted = !ended;
+        }
+        if (counted) {
+            OPEN.incrementAndGet();
         }
         out.setWriteListener(new WriteListener() {
             @Override
@@ -153,6 +164,24 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
     public void destroy() {
         end();
         report(1006, "connection destroyed");
+    }
+
+    /** How many connections of this transport are still open (their TCP connection not ended). */
+    public static int openConnections() {
+        return OPEN.get();
+    }
+
+    /**
+     * Waits until at most {@code expected} connections are open, or the deadline; returns how
+     * many are. A counter read every 5 ms: unlike the kernel's socket tables, free to poll.
+     */
+    public static int awaitOpenAtMost(int expected, long deadlineNanos) {
+        int open = OPEN.get();
+        while (open > expected && System.nanoTime() < deadlineNanos) {
+            LockSupport.parkNanos(Math.min(TimeUnit.MILLISECONDS.toNanos(5), deadlineNanos - System.nanoTime()));
+            open = OPEN.get();
+        }
+        return open;
     }
 
     // ---- Peer -----------------------------------------------------------------------------------
@@ -468,6 +497,9 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
                 return;
             }
             ended = true;
+            if (counted) {
+                OPEN.decrementAndGet();
+            }
             for (Write w : unflushed) {
                 if (w.done() != null) {
                     failed.add(w.done());
