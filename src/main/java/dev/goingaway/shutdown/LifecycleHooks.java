@@ -11,6 +11,8 @@ import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
+import dev.goingaway.websocket.TransportStopping;
+
 /**
  * Connects the drain to the application's life: arms the signal handlers when the application
  * starts, and runs the drain when the application stops while the server keeps running
@@ -30,7 +32,16 @@ public class LifecycleHooks {
         shutdown.arm();
     }
 
+    /** The servlet transport is destroyed before the application scope: drain there first. */
+    void transportStopping(@Observes TransportStopping ignored) {
+        drainOnStop();
+    }
+
     void stopping(@Observes @BeforeDestroyed(ApplicationScoped.class) Object ignored) {
+        drainOnStop();
+    }
+
+    private void drainOnStop() {
         try {
             shutdown.drain("application stop").get(shutdown.hardBoundMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {

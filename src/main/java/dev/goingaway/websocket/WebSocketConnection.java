@@ -6,14 +6,16 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
@@ -47,7 +49,7 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
     private static final Logger LOG = Logger.getLogger(WebSocketConnection.class.getName());
     private static final AtomicLong IDS = new AtomicLong();
     /** Connections whose TCP connection this class has not ended yet. */
-    private static final AtomicInteger OPEN = new AtomicInteger();
+    private static final Set<WebSocketConnection> OPEN = ConcurrentHashMap.newKeySet();
     /** Reads run on Liberty's threads; one buffer per thread, none per idle connection. */
     private static final ThreadLocal<byte[]> READ_BUFFER = ThreadLocal.withInitial(() -> new byte[16 * 1024]);
 
@@ -120,7 +122,7 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
             counted = !ended;
         }
         if (counted) {
-            OPEN.incrementAndGet();
+            OPEN.add(this);
         }
         out.setWriteListener(new WriteListener() {
             @Override
@@ -168,7 +170,18 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
 
     /** How many connections of this transport are still open (their TCP connection not ended). */
     public static int openConnections() {
-        return OPEN.get();
+        return OPEN.size();
+    }
+
+    /**
+     * Ends every connection still open, without a close frame: the application is going away
+     * (its drain has already said bye and sent 1001 to each of them).
+     */
+    static void endAll() {
+        for (WebSocketConnection c : OPEN) {
+            c.end();
+            c.report(1006, "application stopped");
+        }
     }
 
     /**
@@ -176,10 +189,10 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
      * many are. A counter read every 5 ms: unlike the kernel's socket tables, free to poll.
      */
     public static int awaitOpenAtMost(int expected, long deadlineNanos) {
-        int open = OPEN.get();
+        int open = OPEN.size();
         while (open > expected && System.nanoTime() < deadlineNanos) {
             LockSupport.parkNanos(Math.min(TimeUnit.MILLISECONDS.toNanos(5), deadlineNanos - System.nanoTime()));
-            open = OPEN.get();
+            open = OPEN.size();
         }
         return open;
     }
@@ -251,13 +264,13 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
                 end();
             }
         });
-        timers.schedule(() -> {
+        scheduleQuietly(() -> {
             if (!isEnded()) {
                 LOG.log(Level.FINE, "connection {0}: no close reply within {1} ms, ending it", new Object[] {id, closeTimeoutMillis});
                 end();
                 report(1006, "no close reply");
             }
-        }, closeTimeoutMillis, TimeUnit.MILLISECONDS);
+        });
         if (opening) {
             return;
         }
@@ -273,6 +286,15 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
             throw new IOException("close frame not written: " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
             throw new IOException("close frame not written within " + closeTimeoutMillis + " ms (client not reading)");
+        }
+    }
+
+    /** Runs the close timeout unless the timer is gone (application stop ends every connection). */
+    private void scheduleQuietly(Runnable timeout) {
+        try {
+            timers.schedule(timeout, closeTimeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.log(Level.FINEST, "connection {0}: no close timer, the application is stopping", id);
         }
     }
 
@@ -387,7 +409,15 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
             }
             scheduled = true;
         }
-        writers.execute(this::drain);
+        try {
+            writers.execute(this::drain);
+        } catch (RejectedExecutionException e) {
+            // the application is stopping and its writer pool with it
+            synchronized (this) {
+                scheduled = false;
+            }
+            abort(e);
+        }
     }
 
     /**
@@ -498,7 +528,7 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
             }
             ended = true;
             if (counted) {
-                OPEN.decrementAndGet();
+                OPEN.remove(this);
             }
             for (Write w : unflushed) {
                 if (w.done() != null) {

@@ -90,8 +90,18 @@ public class WebSocketServlet extends HttpServlet {
         connection.prepare(params, originOk, origin, chat, timers, writers, settings.maxMessageBytes(), CLOSE_TIMEOUT_MILLIS);
     }
 
+    /**
+     * The application stops. The drain runs first (bye and 1001 to everyone, through the
+     * {@link TransportStopping} event), then whatever connection is still open ends.
+     */
     @Override
     public void destroy() {
+        try {
+            CDI.current().getBeanManager().getEvent().select(TransportStopping.class).fire(new TransportStopping());
+        } catch (RuntimeException e) {
+            log("drain before the transport stops failed; connections end without their bye", e);
+        }
+        WebSocketConnection.endAll();
         if (timers != null) {
             timers.shutdownNow();
         }
