@@ -484,17 +484,27 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
 
     private void flush() throws IOException {
         IOException[] failure = new IOException[1];
+        blocking(() -> {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                failure[0] = e;
+            }
+        });
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+    }
+
+    /** Runs a call that may block on the client, telling the writer pool so it can compensate. */
+    private static void blocking(Runnable call) {
         try {
             ForkJoinPool.managedBlock(new ForkJoinPool.ManagedBlocker() {
                 private boolean done;
 
                 @Override
                 public boolean block() {
-                    try {
-                        out.flush();
-                    } catch (IOException e) {
-                        failure[0] = e;
-                    }
+                    call.run();
                     done = true;
                     return true;
                 }
@@ -506,10 +516,6 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
             });
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while flushing", e);
-        }
-        if (failure[0] != null) {
-            throw failure[0];
         }
     }
 
@@ -545,10 +551,18 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
         }
         closeWritten.completeExceptionally(new IOException("connection ended"));
         if (connection != null) {
+            // Liberty's close flushes what is buffered, synchronously: for a client that stopped
+            // reading it blocks until the upgrade write timeout (server.xml). Never on the caller.
             try {
-                connection.close();
-            } catch (Exception e) {
-                LOG.log(Level.FINEST, "connection {0}: close: {1}", new Object[] {id, e.toString()});
+                writers.execute(() -> blocking(() -> {
+                    try {
+                        connection.close();
+                    } catch (Exception e) {
+                        LOG.log(Level.FINEST, "connection {0}: close: {1}", new Object[] {id, e.toString()});
+                    }
+                }));
+            } catch (RejectedExecutionException e) {
+                LOG.log(Level.FINEST, "connection {0}: not closed, the application is stopping", id);
             }
         }
         IOException gone = new IOException("connection closed");

@@ -190,10 +190,15 @@ class InputValidationIT {
      * message is accepted, Liberty has fixed it: turn the test around.
      */
     @Test
-    void aFragmentSplitInsideAMultiByteCharacterIsClosedBy1007() throws Exception {
+    void aFragmentSplitInsideAMultiByteCharacterIsClosedBy1007OnJakartaAndJoinedOnServlet() throws Exception {
         byte[] all = Wire.message("mid-char", "caf\u00e9 \u20ac end").getBytes(StandardCharsets.UTF_8);
         String whole = new String(all, StandardCharsets.UTF_8);
         int inside = whole.substring(0, whole.indexOf('\u20ac')).getBytes(StandardCharsets.UTF_8).length + 1;
+        if (!BadInput.JAKARTA_TRANSPORT) {
+            // The servlet transport decodes UTF-8 across fragments, as RFC 6455 asks.
+            assertFragmentsJoined(all, inside, false, "caf\u00e9 \u20ac end");
+            return;
+        }
         try (Replies c = welcomed(ownRoom())) {
             c.wire().sendFrame(0x1, java.util.Arrays.copyOfRange(all, 0, inside), false);
             c.wire().sendFrame(0x0, java.util.Arrays.copyOfRange(all, inside, all.length), true);
