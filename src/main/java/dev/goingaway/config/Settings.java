@@ -16,7 +16,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * The service's settings in one place, each with the environment variable that sets it.
  * Values are read once at startup; a bad value fails the deployment with the key's name
- * instead of surfacing later as a strange timeout.
+ * instead of surfacing later as a strange timeout. One setting lives elsewhere because it is
+ * needed before CDI starts: {@code WS_TRANSPORT}, in
+ * {@link dev.goingaway.websocket.TransportSelection}.
  */
 @ApplicationScoped
 public class Settings {

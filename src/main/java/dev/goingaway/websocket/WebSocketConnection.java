@@ -168,11 +168,6 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
         report(1006, "connection destroyed");
     }
 
-    /** How many connections of this transport are still open (their TCP connection not ended). */
-    public static int openConnections() {
-        return OPEN.size();
-    }
-
     /**
      * Ends every connection still open, without a close frame: the application is going away
      * (its drain has already said bye and sent 1001 to each of them).
