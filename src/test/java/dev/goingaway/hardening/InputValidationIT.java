@@ -162,7 +162,11 @@ class InputValidationIT {
                 return;
             }
             assertTrue(c.wire().awaitEnd(WAIT), "the connection was ended by the server");
-            assertTrue(sent < 8L * 1024 * 1024, "it ended soon after the discard bound, not at the client's leisure: "
+            // The server stops counting at the discard bound (16 x 64 KB) and then closes; the
+            // client keeps writing at loopback speed until the close lands. Seen on a 2-core CI
+            // run: 19.9 MB in 0.28 s. What matters is that the server, not the client's own
+            // 64 MB cap, ended it.
+            assertTrue(sent < 48L * 1024 * 1024, "it ended soon after the discard bound, not at the client's leisure: "
                     + sent + " bytes sent");
             WireClient.Event close = c.wire().closeFrame();
             // The client is still sending when the server closes, so TCP may drop the close frame.
