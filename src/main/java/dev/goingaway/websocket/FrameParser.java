@@ -47,20 +47,22 @@ final class FrameParser {
 
     static final int NO_STATUS = 1005;
 
+    private static final byte[] EMPTY = new byte[0];
+
     private static final int NONE = 0;
     private static final int TEXT = 1;
     private static final int BINARY = 2;
 
     private final int maxFrameBytes;
     private final Handler handler;
-    private byte[] buf = new byte[0];
+    private byte[] buf = EMPTY;
     private int start;
     private int end;
     /** The kind of fragmented message in progress, NONE between messages. */
     private int message = NONE;
     private CharsetDecoder utf8;
     /** Bytes of a UTF-8 sequence split across two fragments. */
-    private byte[] carry = new byte[0];
+    private byte[] carry = EMPTY;
 
     FrameParser(int maxFrameBytes, Handler handler) {
         this.maxFrameBytes = maxFrameBytes;
@@ -192,7 +194,7 @@ final class FrameParser {
                 throw new Violation(1007, "text ends inside a UTF-8 sequence");
             }
             utf8.reset();
-            carry = new byte[0];
+            carry = EMPTY;
             message = NONE;
         } else {
             carry = new byte[in.remaining()];
@@ -252,7 +254,7 @@ final class FrameParser {
 
     /** An idle connection keeps no read buffer. */
     private void release() {
-        buf = new byte[0];
+        buf = EMPTY;
         start = 0;
         end = 0;
     }

@@ -318,18 +318,27 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
 
     /** The client broke the protocol: answer with the code, stop reading, end when written. */
     private void violated(FrameParser.Violation v) {
-        closeReceived = true; // nothing more is read from this client
+        clientDone(v.code, v.getMessage(), v.getMessage());
+    }
+
+    /**
+     * The client's side is finished (its close frame, or a protocol violation): nothing more is
+     * read; a close frame answers unless ours is already out; the TCP connection ends once the
+     * close frames have passed (or at the close timeout); the chat hears of it once.
+     */
+    private void clientDone(int code, String answer, String reported) {
+        closeReceived = true;
         boolean send;
         synchronized (this) {
             send = !closeSent && !ended;
             closeSent = true;
         }
         if (send) {
-            write(FrameWriter.close(v.code, v.getMessage()), failure -> end());
-        } else {
+            write(FrameWriter.close(code, answer), failure -> end());
+        } else if (closeWritten.isDone()) {
             end();
-        }
-        report(v.code, v.getMessage());
+        } // else: our own close frame is still being written; its completion ends the connection
+        report(code, reported);
     }
 
     /** What the frames mean, in order, on the reading thread. */
@@ -362,18 +371,7 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
 
         @Override
         public void close(int code, String reason) {
-            closeReceived = true;
-            boolean answer;
-            synchronized (WebSocketConnection.this) {
-                answer = !closeSent && !ended;
-                closeSent = true;
-            }
-            if (answer) {
-                write(FrameWriter.close(code, ""), failure -> end());
-            } else if (closeWritten.isDone()) {
-                end();
-            } // else: our own close frame is still being written; its completion ends the connection
-            report(code, reason);
+            clientDone(code, "", reason);
         }
     }
 
