@@ -131,6 +131,13 @@ public final class ChatClient {
         }
     }
 
+    /** Ends the connection without waiting for its close handshake (see {@link Peer#abort}). */
+    public void abort(String why) {
+        closing.set(true);
+        ws.abort(why);
+        outbox.close();
+    }
+
     /** Marks the connection as gone without sending anything (the peer closed or failed). */
     void gone() {
         closing.set(true);

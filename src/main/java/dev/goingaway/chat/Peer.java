@@ -38,4 +38,12 @@ public interface Peer {
 
     /** Writes a close frame with this code and reason; may block while the frame is written. */
     void close(CloseCode code, String reason) throws IOException;
+
+    /**
+     * Ends the connection now, without waiting for the close handshake: for a client that has
+     * not taken its close frame by a deadline. By default it does nothing: Liberty's WebSocket
+     * container ends its own connections when it stops (measured, docs/LIBERTY-FACTS.md).
+     */
+    default void abort(String why) {
+    }
 }

@@ -3,7 +3,9 @@ package dev.goingaway.shutdown;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -61,6 +63,7 @@ final class Farewell {
         List<CompletableFuture<Boolean>> outcomes = new ArrayList<>(clients.size());
         Queue<CompletableFuture<Void>> healthy = new ConcurrentLinkedQueue<>();
         Queue<CompletableFuture<Void>> stuck = new ConcurrentLinkedQueue<>();
+        Map<ChatClient, CompletableFuture<Void>> closes = new ConcurrentHashMap<>();
 
         // Phase 1: every bye queued at once; each connection closes as soon as its bye is written.
         for (ChatClient client : clients) {
@@ -76,12 +79,16 @@ final class Farewell {
                     byes.incrementAndGet();
                     lastBye.accumulateAndGet(System.nanoTime(), Math::max);
                     EVENTS.log(Level.FINE, "ws_shutdown_bye_sent session_id={0}", client.sessionId());
-                    healthy.add(CompletableFuture.runAsync(() -> close(client, closed, closeFailures, lastClose), closers));
+                    CompletableFuture<Void> close = CompletableFuture.runAsync(() -> close(client, closed, closeFailures, lastClose), closers);
+                    closes.put(client, close);
+                    healthy.add(close);
                 } else {
                     byeFailures.incrementAndGet();
                     EVENTS.log(Level.WARNING, "ws_shutdown_bye_failed session_id={0} queued={1}",
                             new Object[] {client.sessionId(), client.queued()});
-                    stuck.add(CompletableFuture.runAsync(() -> close(client, closed, closeFailures, lastClose), stuckClosers));
+                    CompletableFuture<Void> close = CompletableFuture.runAsync(() -> close(client, closed, closeFailures, lastClose), stuckClosers);
+                    closes.put(client, close);
+                    stuck.add(close);
                 }
             }));
         }
@@ -98,6 +105,20 @@ final class Farewell {
         int leftOpen = (int) (healthy.stream().filter(f -> !f.isDone()).count()
                 + stuck.stream().filter(f -> !f.isDone()).count()
                 + outcomes.stream().filter(f -> !f.isDone()).count());
+
+        // Phase 4: whoever is still open is not reading; end those connections now rather than
+        // leave them to the close timeout while the server waits to stop.
+        int aborted = 0;
+        for (ChatClient client : clients) {
+            CompletableFuture<Void> close = closes.get(client);
+            if (close == null || !close.isDone()) {
+                client.abort("no close within the shutdown deadline");
+                aborted++;
+            }
+        }
+        if (aborted > 0) {
+            EVENTS.log(Level.WARNING, "ws_shutdown_aborted sessions={0}", aborted);
+        }
         return new Result(clients.size(), byes.get(), byeFailures.get(), closed.get(), closeFailures.get(), leftOpen,
                 lastBye.get(), lastClose.get());
     }

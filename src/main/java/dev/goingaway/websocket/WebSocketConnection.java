@@ -76,6 +76,15 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
     private final List<Write> unflushed = new ArrayList<>(4);
     /** A writer task is running or queued for this connection. */
     private boolean scheduled;
+    /**
+     * The writer task is inside Liberty's output stream (a write, or its synchronous
+     * {@code flush()}). Liberty's close must not run meanwhile: closing an upgraded connection
+     * while its flush is blocked on a client that does not read leaves the TCP connection open
+     * for good (measured, docs/LIBERTY-FACTS.md). {@link #end()} then leaves the close to the
+     * writer task, which does it when the flush returns: at the latest when Liberty's upgrade
+     * write timeout fails it (server.xml).
+     */
+    private boolean writing;
     private boolean ended;
     private boolean counted;
     /**
@@ -284,6 +293,16 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
         }
     }
 
+    /**
+     * Ends the connection now. A writer blocked on a client that does not read is released
+     * (see {@link #end()}); the client gets whatever the kernel already holds, then the end.
+     */
+    @Override
+    public void abort(String why) {
+        end();
+        report(1006, why);
+    }
+
     /** Runs the close timeout unless the timer is gone (application stop ends every connection). */
     private void scheduleQuietly(Runnable timeout) {
         try {
@@ -446,6 +465,7 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
                 if (next != null) {
                     unflushed.add(next);
                 }
+                writing = true;
             }
             List<Consumer<Throwable>> completed = new ArrayList<>();
             try {
@@ -466,12 +486,27 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
                 synchronized (this) {
                     scheduled = false;
                 }
+                doneWriting();
                 abort(e);
                 return;
+            } finally {
+                doneWriting();
             }
             for (Consumer<Throwable> done : completed) {
                 done.accept(null);
             }
+        }
+    }
+
+    /** The writer task is out of Liberty's stream; closes the connection if it ended meanwhile. */
+    private void doneWriting() {
+        boolean closeNow;
+        synchronized (this) {
+            closeNow = writing && ended;
+            writing = false;
+        }
+        if (closeNow) {
+            closeConnection(); // end() left it to this task
         }
     }
 
@@ -518,14 +553,20 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
         return ended;
     }
 
-    /** Ends the TCP connection (once) and fails whatever was still queued. */
+    /**
+     * Ends the TCP connection (once) and fails whatever was still queued. Liberty's close runs
+     * on the writer pool, never on the caller; if the writer task is inside a flush, it closes
+     * the connection when that flush returns (see {@link #writing}).
+     */
     private void end() {
         List<Consumer<Throwable>> failed = new ArrayList<>();
+        boolean closeNow;
         synchronized (this) {
             if (ended) {
                 return;
             }
             ended = true;
+            closeNow = !writing;
             if (counted) {
                 OPEN.remove(this);
             }
@@ -544,16 +585,14 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
         }
         closeWritten.completeExceptionally(new IOException("connection ended"));
         if (connection != null) {
-            // Liberty's close flushes what is buffered, synchronously: for a client that stopped
-            // reading it blocks until the upgrade write timeout (server.xml). Never on the caller.
             try {
-                writers.execute(() -> blocking(() -> {
-                    try {
-                        connection.close();
-                    } catch (Exception e) {
-                        LOG.log(Level.FINEST, "connection {0}: close: {1}", new Object[] {id, e.toString()});
-                    }
-                }));
+                if (closeNow) {
+                    writers.execute(this::closeConnection);
+                } else {
+                    // The writer task is inside Liberty's stream, maybe blocked on a client that
+                    // does not read: end the socket under it; the task closes the rest.
+                    writers.execute(() -> TcpClose.shutdownOutput(connection));
+                }
             } catch (RejectedExecutionException e) {
                 LOG.log(Level.FINEST, "connection {0}: not closed, the application is stopping", id);
             }
@@ -562,6 +601,25 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
         for (Consumer<Throwable> done : failed) {
             done.accept(gone);
         }
+    }
+
+    /**
+     * Liberty's close of the upgraded connection. It flushes what its stream still buffers, which
+     * can block on a client that stopped reading (until the upgrade write timeout), so it runs
+     * on the writer pool as a managed block.
+     */
+    private void closeConnection() {
+        if (connection == null) {
+            return;
+        }
+        blocking(() -> {
+            try {
+                connection.close();
+            } catch (Exception e) {
+                LOG.log(Level.FINEST, "connection {0}: close: {1}", new Object[] {id, e.toString()});
+            }
+            TcpClose.close(connection, "WebSocket connection " + id + " ended");
+        });
     }
 
     /** The client went away without a close frame (or after its own). */
