@@ -145,6 +145,8 @@ test('a server that says bye but does not close is left when the reconnect timer
   assert.deepEqual(s.closed(1, 1001, ''), [], 'the old socket closing late changes nothing');
   assert.deepEqual(s.received(1, ack('t-1', 9)), [], 'nor does a late frame from it');
   assert.equal(s.snapshot().phase, Phase.CONNECTING, 'still connecting on socket 2');
+  assert.equal(events(s.received(2, welcome({ instance: 'b' })), 'welcome')[0].previousInstance, 'a',
+    'the page still says where the session came from, though the old socket had not closed yet');
 });
 
 test('an error with code draining means not processed: re-sent after reconnecting, not on the draining connection', () => {

@@ -194,6 +194,7 @@ export class ChatSession {
         // A server that said bye but has not closed yet: do not wait for it.
         fx.push({ do: 'close', gen: this.#live, code: CLOSE_NORMAL, reason: 'reconnecting' });
         this.#live = 0;
+        this.#previousInstance = this.#instance ?? this.#previousInstance;
       }
       this.#connect(fx);
     } else if (name === 'handshake' && this.#phase === Phase.CONNECTING) {
