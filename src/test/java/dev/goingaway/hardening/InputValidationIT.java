@@ -155,9 +155,13 @@ class InputValidationIT {
                 // session, but Liberty left the TCP connection open without reading it while the
                 // client kept writing. The bound still held (the server stopped taking data);
                 // only the teardown is Liberty's. Assert the bound, then end the client.
+                // What the client got out is what the server read (at most the discard bound)
+                // plus what fills the two kernels' socket buffers; loopback autotuning lets those
+                // grow to several MB (8.6 MB seen in a Jakarta CI run), so the bound is the same
+                // as below: the server, not the client's 64 MB cap, stopped it.
                 c.wire().close();
                 writer.join(WAIT.toMillis());
-                assertTrue(sent < 8L * 1024 * 1024, "the server stopped reading soon after the discard bound: "
+                assertTrue(sent < 48L * 1024 * 1024, "the server stopped reading soon after the discard bound: "
                         + sent + " bytes sent");
                 return;
             }
