@@ -9,102 +9,102 @@ import java.util.logging.Logger;
 import jakarta.servlet.http.WebConnection;
 
 /**
- * Ends the TCP connection under an upgraded request. Liberty's {@link WebConnection#close()}
- * does not: its HTTP channel closes the socket of an upgraded connection only when the close
- * carries an error ({@code HttpInboundLink.close}: "Connection Not closed because Servlet
- * Upgrade detected"), so after a clean close the socket stays open until the client hangs up
- * or, for a client that never does, until the channel's idle timeout (30 s measured here; see
- * docs/LIBERTY-FACTS.md). RFC 6455 wants the server to close the TCP connection first.
+ * Ends the TCP connection under an upgraded request, which Liberty's
+ * {@link WebConnection#close()} does not do. Measured (docs/LIBERTY-FACTS.md): after a clean
+ * close Liberty's HTTP channel treats the socket as an idle keep-alive connection and reads it
+ * for "another request" until its persist timeout (30 s here); a client that never hangs up
+ * (one that stopped reading, or that ignores the close handshake) keeps it that long, and
+ * whatever it sends meanwhile is parsed as HTTP. RFC 6455 wants the server to close the TCP
+ * connection first.
+ *
+ * <p>So after Liberty's close this shuts down both directions of the socket: the client gets
+ * what is queued, then the end of the stream; Liberty's keep-alive read sees the end at once
+ * and Liberty closes the socket on its own thread, through its own error path. (Closing
+ * Liberty's channel link from here instead raced with that read: FFDCs for released buffers
+ * and cancelled selection keys, measured with the fuzz IT.)
  *
  * <p>The only place the application reaches below the Servlet API: the public
- * {@code getDeviceConnLink()} and {@code getVirtualConnection()} of Liberty's
- * {@code UpgradedWebConnectionImpl}, then the channel link's {@code close(vc, error)}, found by
- * reflection. If any of that is missing (another Liberty), it logs once and does nothing: the
- * connection then ends the Servlet way.
+ * {@code getTCPConnectionContext()} of Liberty's {@code UpgradedWebConnectionImpl}, then the TCP
+ * link's {@code getSocketIOChannel().getSocket()}, by reflection. If any of that is missing
+ * (another Liberty), it logs once and does nothing: the connection then ends when the client
+ * hangs up or at Liberty's timeouts.
  */
 final class TcpClose {
 
     private static final Logger LOG = Logger.getLogger(TcpClose.class.getName());
     private static volatile boolean unavailable;
-    /** Looked up once: every connection of a Liberty is of the same classes. */
-    private static volatile Methods methods;
+    /** Looked up once per class: every connection of a Liberty is of the same classes. */
+    private static volatile Lookup lookup;
 
-    private record Methods(Class<?> connectionType, Method deviceLink, Method virtualConnection,
-                           Class<?> linkType, Method close) {
+    private record Lookup(Class<?> connectionType, Method tcpContext, Class<?> tcpType, Method ioChannel,
+                          Class<?> ioType, Method socket) {
     }
 
     private TcpClose() {
     }
 
-    /** Closes the socket under {@code connection}, after {@link WebConnection#close()}. */
-    static void close(WebConnection connection, String why) {
-        if (unavailable) {
-            return;
+    /** The socket under an upgraded connection, or null where it cannot be reached. */
+    static Socket socket(WebConnection connection) {
+        if (unavailable || connection == null) {
+            return null;
         }
         try {
-            Methods m = methods;
+            Lookup l = lookup;
             Class<?> type = connection.getClass();
-            if (m == null || m.connectionType() != type) {
-                m = new Methods(type, type.getMethod("getDeviceConnLink"), type.getMethod("getVirtualConnection"), null, null);
+            if (l == null || l.connectionType() != type) {
+                l = new Lookup(type, type.getMethod("getTCPConnectionContext"), null, null, null, null);
             }
-            Object link = m.deviceLink().invoke(connection);
-            Object vc = m.virtualConnection().invoke(connection);
-            if (link == null || vc == null) {
-                return;
+            Object tcp = l.tcpContext().invoke(connection);
+            if (tcp == null) {
+                return null;
             }
-            if (m.linkType() != link.getClass()) {
-                m = new Methods(type, m.deviceLink(), m.virtualConnection(), link.getClass(), closeMethod(link.getClass(), vc));
+            if (l.tcpType() != tcp.getClass()) {
+                l = new Lookup(type, l.tcpContext(), tcp.getClass(), tcp.getClass().getMethod("getSocketIOChannel"), null, null);
             }
-            methods = m;
-            m.close().invoke(link, vc, new IOException(why));
+            Object io = l.ioChannel().invoke(tcp);
+            if (io == null) {
+                return null;
+            }
+            if (l.ioType() != io.getClass()) {
+                l = new Lookup(type, l.tcpContext(), l.tcpType(), l.ioChannel(), io.getClass(), io.getClass().getMethod("getSocket"));
+            }
+            lookup = l;
+            return l.socket().invoke(io) instanceof Socket s ? s : null;
         } catch (ReflectiveOperationException | RuntimeException e) {
             unavailable = true;
-            LOG.log(Level.WARNING, "cannot close upgraded TCP connections directly on this Liberty ({0}); "
-                    + "they close when the client hangs up or the channel times them out", e.toString());
+            LOG.log(Level.WARNING, "cannot reach the socket of upgraded connections on this Liberty ({0}); they end when "
+                    + "the client hangs up or at Liberty's timeouts", e.toString());
+            return null;
         }
     }
 
     /**
-     * Shuts the socket's sending side under a write that is blocked on a client that does not
-     * read. The kernel then reports the socket writable, Liberty's pending write fails at once
-     * (EPIPE) and the thread blocked in {@code flush()} gets its IOException; closing the link
-     * instead leaves that thread parked for good (measured). Returns false if it could not.
+     * Shuts the sending side: queued bytes go out, then FIN. Under a write blocked on a client
+     * that does not read, the kernel reports the socket writable and Liberty's pending write fails
+     * at once, releasing the thread blocked in {@code flush()} (closing the link instead left that
+     * thread parked for good, measured).
      */
-    static boolean shutdownOutput(WebConnection connection) {
-        if (unavailable) {
-            return false;
+    static void shutdownOutput(Socket socket) {
+        if (socket == null) {
+            return;
         }
         try {
-            Object tcp = connection.getClass().getMethod("getTCPConnectionContext").invoke(connection);
-            Object io = tcp == null ? null : tcp.getClass().getMethod("getSocketIOChannel").invoke(tcp);
-            Object socket = io == null ? null : io.getClass().getMethod("getSocket").invoke(io);
-            if (socket instanceof Socket s) {
-                s.shutdownOutput();
-                return true;
-            }
-            return false;
+            socket.shutdownOutput();
         } catch (IOException e) {
-            return false; // already closed
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            unavailable = true;
-            LOG.log(Level.WARNING, "cannot reach the socket of upgraded connections on this Liberty ({0}); "
-                    + "a write blocked on a client that stopped reading ends at the upgrade write timeout", e.toString());
-            return false;
+            // already shut or closed: nothing left to end
         }
     }
 
-    private static Method closeMethod(Class<?> type, Object vc) throws NoSuchMethodException {
-        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-            for (Class<?> i : c.getInterfaces()) {
-                for (Method m : i.getMethods()) {
-                    if (m.getName().equals("close") && m.getParameterCount() == 2
-                            && m.getParameterTypes()[0].isInstance(vc)
-                            && m.getParameterTypes()[1] == Exception.class) {
-                        return m;
-                    }
-                }
-            }
+    /** Shuts both directions, after Liberty's close; Liberty then closes the socket itself. */
+    static void shutdown(Socket socket) {
+        shutdownOutput(socket);
+        if (socket == null) {
+            return;
         }
-        throw new NoSuchMethodException(type.getName() + ".close(VirtualConnection, Exception)");
+        try {
+            socket.shutdownInput();
+        } catch (IOException e) {
+            // already shut or closed
+        }
     }
 }

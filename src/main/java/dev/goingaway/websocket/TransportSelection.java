@@ -17,16 +17,15 @@ import jakarta.websocket.server.ServerEndpointConfig;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
- * Which transport carries {@code /ws/chat}: {@code WS_TRANSPORT=jakarta}, the default
- * (Liberty's Jakarta WebSocket, the {@code @ServerEndpoint} in the chat package), or
- * {@code servlet} ({@link WebSocketServlet}: the protocol framed by this package on a Servlet
- * upgrade). The servlet transport drains 10,000 connections about twice as fast with half the
- * heap per connection (README, Benchmarks), but a client that stops reading is not cut off as
- * cleanly as on Jakarta (docs/LIBERTY-FACTS.md), so it is opt-in. Read
- * from MicroProfile Config directly, because both decisions are taken while the application
- * deploys, before CDI beans are available: as a {@link ServerApplicationConfig} it keeps the
- * annotated endpoint out when the servlet transport is chosen, and as a listener it registers
- * the servlet in that case.
+ * Which transport carries {@code /ws/chat}: {@code WS_TRANSPORT=servlet}, the default
+ * ({@link WebSocketServlet}: the protocol framed by this package on a Servlet upgrade), or
+ * {@code jakarta} (Liberty's Jakarta WebSocket, the {@code @ServerEndpoint} in the chat
+ * package). The servlet transport drains 10,000 connections about twice as fast with half the
+ * heap per connection (README, Benchmarks); Jakarta stays available, and CI runs the shutdown,
+ * chat and abuse suites on both. Read from MicroProfile Config directly, because both
+ * decisions are taken while the application deploys, before CDI beans are available: as a
+ * {@link ServerApplicationConfig} it keeps the annotated endpoint out when the servlet
+ * transport is chosen, and as a listener it registers the servlet in that case.
  */
 @WebListener
 public class TransportSelection implements ServerApplicationConfig, ServletContextListener {
@@ -37,7 +36,7 @@ public class TransportSelection implements ServerApplicationConfig, ServletConte
     public enum Transport { JAKARTA, SERVLET }
 
     /** The transport when {@code WS_TRANSPORT} is not set. */
-    public static final String DEFAULT = "jakarta";
+    public static final String DEFAULT = "servlet";
 
     /** {@code WS_TRANSPORT}; an unknown value fails the deployment with its name. */
     public static Transport configured() {

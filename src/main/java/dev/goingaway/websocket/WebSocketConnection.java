@@ -1,6 +1,7 @@
 package dev.goingaway.websocket;
 
 import java.io.IOException;
+import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -591,7 +592,7 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
                 } else {
                     // The writer task is inside Liberty's stream, maybe blocked on a client that
                     // does not read: end the socket under it; the task closes the rest.
-                    writers.execute(() -> TcpClose.shutdownOutput(connection));
+                    writers.execute(() -> TcpClose.shutdownOutput(TcpClose.socket(connection)));
                 }
             } catch (RejectedExecutionException e) {
                 LOG.log(Level.FINEST, "connection {0}: not closed, the application is stopping", id);
@@ -612,14 +613,15 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
         if (connection == null) {
             return;
         }
+        Socket socket = TcpClose.socket(connection);
         blocking(() -> {
             try {
                 connection.close();
             } catch (Exception e) {
                 LOG.log(Level.FINEST, "connection {0}: close: {1}", new Object[] {id, e.toString()});
             }
-            TcpClose.close(connection, "WebSocket connection " + id + " ended");
         });
+        TcpClose.shutdown(socket); // Liberty's close leaves the socket open (TcpClose)
     }
 
     /** The client went away without a close frame (or after its own). */
