@@ -131,11 +131,17 @@ public final class ChatClient {
         }
     }
 
-    /** Ends the connection without waiting for its close handshake (see {@link Peer#abort}). */
-    public void abort(String why) {
+    /**
+     * Ends the connection without waiting for its close handshake (see {@link Peer#abort});
+     * returns whether the transport could.
+     */
+    public boolean abort(String why) {
         closing.set(true);
-        ws.abort(why);
-        outbox.close();
+        try {
+            return ws.abort(why);
+        } finally {
+            outbox.close();
+        }
     }
 
     /** Marks the connection as gone without sending anything (the peer closed or failed). */

@@ -41,9 +41,11 @@ public interface Peer {
 
     /**
      * Ends the connection now, without waiting for the close handshake: for a client that has
-     * not taken its close frame by a deadline. By default it does nothing: Liberty's WebSocket
-     * container ends its own connections when it stops (measured, docs/LIBERTY-FACTS.md).
+     * not taken its close frame by a deadline. Returns whether it ended anything. By default it
+     * does nothing: Liberty's WebSocket container ends its own connections when it stops
+     * (measured, docs/LIBERTY-FACTS.md).
      */
-    default void abort(String why) {
+    default boolean abort(String why) {
+        return false;
     }
 }

@@ -299,9 +299,10 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
      * (see {@link #end()}); the client gets whatever the kernel already holds, then the end.
      */
     @Override
-    public void abort(String why) {
+    public boolean abort(String why) {
         end();
         report(1006, why);
+        return true;
     }
 
     /** Runs the close timeout unless the timer is gone (application stop ends every connection). */
