@@ -3,6 +3,8 @@ package dev.goingaway.websocket;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -25,57 +27,63 @@ import jakarta.servlet.http.WebConnection;
  *
  * <p>The only place the application reaches below the Servlet API: the public
  * {@code getTCPConnectionContext()} of Liberty's {@code UpgradedWebConnectionImpl}, then the TCP
- * link's {@code getSocketIOChannel().getSocket()}, by reflection. If any of that is missing
- * (another Liberty), it logs once and does nothing: the connection then ends when the client
- * hangs up or at Liberty's timeouts.
+ * link's {@code getSocketIOChannel().getSocket()}, by reflection, looked up once per class. Where
+ * any of that is missing (another Liberty, another channel under the connection) it logs once per
+ * class and does nothing: that connection then ends when the client hangs up or at Liberty's
+ * timeouts.
  */
 final class TcpClose {
 
     private static final Logger LOG = Logger.getLogger(TcpClose.class.getName());
-    private static volatile boolean unavailable;
-    /** Looked up once per class: every connection of a Liberty is of the same classes. */
-    private static volatile Lookup lookup;
-
-    private record Lookup(Class<?> connectionType, Method tcpContext, Class<?> tcpType, Method ioChannel,
-                          Class<?> ioType, Method socket) {
-    }
+    /** The public no-argument accessors on the way to the socket, looked up once per class. */
+    private static final ClassValue<Method> TCP_CONTEXT = accessor("getTCPConnectionContext");
+    private static final ClassValue<Method> IO_CHANNEL = accessor("getSocketIOChannel");
+    private static final ClassValue<Method> SOCKET = accessor("getSocket");
+    /** Classes already reported as having no way to the socket (logged once each). */
+    private static final Set<Class<?>> REPORTED = ConcurrentHashMap.newKeySet();
 
     private TcpClose() {
     }
 
+    private static ClassValue<Method> accessor(String name) {
+        return new ClassValue<>() {
+            @Override
+            protected Method computeValue(Class<?> type) {
+                try {
+                    return type.getMethod(name);
+                } catch (NoSuchMethodException | SecurityException e) {
+                    return null;
+                }
+            }
+        };
+    }
+
     /** The socket under an upgraded connection, or null where it cannot be reached. */
     static Socket socket(WebConnection connection) {
-        if (unavailable || connection == null) {
+        if (connection == null) {
             return null;
         }
+        Object tcp = call(TCP_CONTEXT, connection);
+        Object io = tcp == null ? null : call(IO_CHANNEL, tcp);
+        Object socket = io == null ? null : call(SOCKET, io);
+        return socket instanceof Socket s ? s : null;
+    }
+
+    /** Calls the accessor of {@code target}'s class; null (reported once per class) if it has none. */
+    private static Object call(ClassValue<Method> accessor, Object target) {
+        Method m = accessor.get(target.getClass());
         try {
-            Lookup l = lookup;
-            Class<?> type = connection.getClass();
-            if (l == null || l.connectionType() != type) {
-                l = new Lookup(type, type.getMethod("getTCPConnectionContext"), null, null, null, null);
+            if (m != null) {
+                return m.invoke(target);
             }
-            Object tcp = l.tcpContext().invoke(connection);
-            if (tcp == null) {
-                return null;
-            }
-            if (l.tcpType() != tcp.getClass()) {
-                l = new Lookup(type, l.tcpContext(), tcp.getClass(), tcp.getClass().getMethod("getSocketIOChannel"), null, null);
-            }
-            Object io = l.ioChannel().invoke(tcp);
-            if (io == null) {
-                return null;
-            }
-            if (l.ioType() != io.getClass()) {
-                l = new Lookup(type, l.tcpContext(), l.tcpType(), l.ioChannel(), io.getClass(), io.getClass().getMethod("getSocket"));
-            }
-            lookup = l;
-            return l.socket().invoke(io) instanceof Socket s ? s : null;
         } catch (ReflectiveOperationException | RuntimeException e) {
-            unavailable = true;
-            LOG.log(Level.WARNING, "cannot reach the socket of upgraded connections on this Liberty ({0}); they end when "
-                    + "the client hangs up or at Liberty's timeouts", e.toString());
-            return null;
+            // reported below
         }
+        if (REPORTED.add(target.getClass())) {
+            LOG.log(Level.WARNING, "cannot reach the socket of upgraded connections through {0} on this Liberty; they end when "
+                    + "the client hangs up or at Liberty''s timeouts (docs/LIBERTY-FACTS.md)", target.getClass().getName());
+        }
+        return null;
     }
 
     /**
