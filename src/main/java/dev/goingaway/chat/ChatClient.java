@@ -71,6 +71,43 @@ public final class ChatClient {
         return outbox.seal(frame);
     }
 
+    /** Whether {@link #sendLastThenClose} can be used on this connection's transport. */
+    public boolean canQueueClose() {
+        return ws.canQueueClose();
+    }
+
+    /**
+     * Queues the last frame and, right behind it, the close frame, without blocking (the
+     * transport writes both in one go when it can). Returns the close frame's future; the last
+     * frame's goes to {@code lastWritten}. Only where {@link #canQueueClose()}.
+     */
+    public CompletableFuture<Void> sendLastThenClose(String frame, CloseCode code, String reason,
+                                                     CompletableFuture<Void> lastWritten) {
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        outbox.seal(frame, () -> {
+            if (!closing.compareAndSet(false, true)) {
+                closed.completeExceptionally(new IllegalStateException("already closing"));
+                return;
+            }
+            ws.queueClose(code, reason, failure -> {
+                outbox.close();
+                if (failure == null) {
+                    closed.complete(null);
+                } else {
+                    closed.completeExceptionally(failure);
+                }
+            });
+        }).whenComplete((v, e) -> {
+            if (e == null) {
+                lastWritten.complete(null);
+            } else {
+                lastWritten.completeExceptionally(e);
+                closed.completeExceptionally(e); // never handed over: no close was queued
+            }
+        });
+        return closed;
+    }
+
     /** Completes when the frames queued so far have been written; see {@link Outbox#flushed}. */
     CompletableFuture<Void> flushed() {
         return outbox.flushed();

@@ -37,7 +37,8 @@ public final class Outbox {
         }
     }
 
-    private record Pending(String text, CompletableFuture<Void> done) {
+    /** {@code handedOver} runs right after the frame is handed to the peer (the last frame only). */
+    private record Pending(String text, CompletableFuture<Void> done, Runnable handedOver) {
     }
 
     private final Peer remote;
@@ -61,7 +62,7 @@ public final class Outbox {
      * {@link Overflow} if the client has {@code limit} frames unread, or with the send error.
      */
     public CompletableFuture<Void> offer(String text) {
-        return enqueue(text, false);
+        return enqueue(text, false, null);
     }
 
     /**
@@ -69,7 +70,15 @@ public final class Outbox {
      * with {@link Sealed}. Used for the {@code bye}, so that nothing can follow it.
      */
     public CompletableFuture<Void> seal(String lastFrame) {
-        return enqueue(lastFrame, true);
+        return enqueue(lastFrame, true, null);
+    }
+
+    /**
+     * {@link #seal}, and runs {@code handedOver} as soon as the last frame has been handed to the
+     * peer (before it is written): whatever the peer is given then goes out after it.
+     */
+    public CompletableFuture<Void> seal(String lastFrame, Runnable handedOver) {
+        return enqueue(lastFrame, true, handedOver);
     }
 
     public boolean sealed() {
@@ -89,13 +98,13 @@ public final class Outbox {
                 return done;
             }
             size.incrementAndGet();
-            queue.add(new Pending(null, done));
+            queue.add(new Pending(null, done, null));
         }
         pump();
         return done;
     }
 
-    private CompletableFuture<Void> enqueue(String text, boolean last) {
+    private CompletableFuture<Void> enqueue(String text, boolean last, Runnable handedOver) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         synchronized (this) {
             if (closed) {
@@ -112,7 +121,7 @@ public final class Outbox {
                 done.completeExceptionally(new Overflow(limit));
                 return done;
             }
-            queue.add(new Pending(text, done));
+            queue.add(new Pending(text, done, handedOver));
             sealed = last;
         }
         pump();
@@ -184,6 +193,9 @@ public final class Outbox {
                 }
                 try {
                     remote.sendText(p.text(), failure -> onSent(p, failure));
+                    if (p.handedOver() != null) {
+                        p.handedOver().run();
+                    }
                 } catch (RuntimeException e) {
                     LOG.log(Level.WARNING, "frame not written, the container refused it: {0}", e.toString());
                     size.decrementAndGet();

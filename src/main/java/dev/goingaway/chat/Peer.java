@@ -40,6 +40,21 @@ public interface Peer {
     void close(CloseCode code, String reason) throws IOException;
 
     /**
+     * Queues a close frame behind the frames already handed to this peer and returns at once;
+     * {@code written} runs once, with null when the frame is written or with the failure.
+     * Returns false (and does nothing) where the transport cannot: the caller then uses
+     * {@link #close}. The drain uses it to send the bye and the close frame in one write.
+     */
+    default boolean queueClose(CloseCode code, String reason, Consumer<Throwable> written) {
+        return false;
+    }
+
+    /** Whether {@link #queueClose} is supported. */
+    default boolean canQueueClose() {
+        return false;
+    }
+
+    /**
      * Ends the connection now, without waiting for the close handshake: for a client that has
      * not taken its close frame by a deadline. Returns whether it ended anything. By default it
      * does nothing: Liberty's WebSocket container ends its own connections when it stops

@@ -40,6 +40,8 @@ final class Farewell {
                   long lastByeNanos, long lastCloseNanos) {
     }
 
+    private static final String REASON = "server shutting down";
+
     /** How long the close of a client that missed its bye may take before it is given up. */
     static final long STUCK_CLOSE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -66,9 +68,25 @@ final class Farewell {
         Map<ChatClient, CompletableFuture<Void>> closes = new ConcurrentHashMap<>();
 
         // Phase 1: every bye queued at once; each connection closes as soon as its bye is written.
+        // Where the transport can queue a close frame without blocking (WS_TRANSPORT=servlet), the
+        // close frame is queued right behind the bye and both go out in one write; elsewhere the
+        // close runs once the bye is written, on the closer pool (a close() blocks until written).
         for (ChatClient client : clients) {
             long reconnectAfter = spreadMillis <= 0 ? 0 : ThreadLocalRandom.current().nextLong(spreadMillis + 1);
-            CompletableFuture<Void> bye = chat.sendLast(client, new Frames.Bye(client.total(), client.sessionId(), reconnectAfter));
+            Frames.Bye byeFrame = new Frames.Bye(client.total(), client.sessionId(), reconnectAfter);
+            CompletableFuture<Void> bye;
+            CompletableFuture<Void> queuedClose = null;
+            if (client.canQueueClose()) {
+                bye = new CompletableFuture<>();
+                queuedClose = client.sendLastThenClose(chat.encode(byeFrame), CloseCode.GOING_AWAY, REASON, bye)
+                        .handle((v, e) -> {
+                            closeOutcome(client, e, closed, closeFailures, lastClose);
+                            return null;
+                        });
+            } else {
+                bye = chat.sendLast(client, byeFrame);
+            }
+            CompletableFuture<Void> ownClose = queuedClose;
             // Decided once: written in time, or not (failed, or still queued at the bye deadline).
             CompletableFuture<Boolean> outcome = bye
                     .thenApply(v -> Boolean.TRUE)
@@ -79,14 +97,16 @@ final class Farewell {
                     byes.incrementAndGet();
                     lastBye.accumulateAndGet(System.nanoTime(), Math::max);
                     EVENTS.log(Level.FINE, "ws_shutdown_bye_sent session_id={0}", client.sessionId());
-                    CompletableFuture<Void> close = CompletableFuture.runAsync(() -> close(client, closed, closeFailures, lastClose), closers);
+                    CompletableFuture<Void> close = ownClose != null ? ownClose
+                            : CompletableFuture.runAsync(() -> close(client, closed, closeFailures, lastClose), closers);
                     closes.put(client, close);
                     healthy.add(close);
                 } else {
                     byeFailures.incrementAndGet();
                     EVENTS.log(Level.WARNING, "ws_shutdown_bye_failed session_id={0} queued={1}",
                             new Object[] {client.sessionId(), client.queued()});
-                    CompletableFuture<Void> close = CompletableFuture.runAsync(() -> close(client, closed, closeFailures, lastClose), stuckClosers);
+                    CompletableFuture<Void> close = ownClose != null ? ownClose
+                            : CompletableFuture.runAsync(() -> close(client, closed, closeFailures, lastClose), stuckClosers);
                     closes.put(client, close);
                     stuck.add(close);
                 }
@@ -140,14 +160,25 @@ final class Farewell {
     }
 
     private static void close(ChatClient client, AtomicInteger closed, AtomicInteger failures, AtomicLong lastClose) {
+        Throwable failure = null;
         try {
-            client.close(CloseCode.GOING_AWAY, "server shutting down");
+            client.close(CloseCode.GOING_AWAY, REASON);
+        } catch (java.io.IOException | RuntimeException e) {
+            failure = e;
+        }
+        closeOutcome(client, failure, closed, failures, lastClose);
+    }
+
+    /** Counts one close: written, or failed (logged with the session). */
+    private static void closeOutcome(ChatClient client, Throwable failure, AtomicInteger closed, AtomicInteger failures,
+                                     AtomicLong lastClose) {
+        if (failure == null) {
             closed.incrementAndGet();
             lastClose.accumulateAndGet(System.nanoTime(), Math::max);
-        } catch (java.io.IOException | RuntimeException e) {
+        } else {
             failures.incrementAndGet();
             EVENTS.log(Level.WARNING, "ws_shutdown_close_failed session_id={0} error={1}",
-                    new Object[] {client.sessionId(), e.toString()});
+                    new Object[] {client.sessionId(), failure.toString()});
         }
     }
 }

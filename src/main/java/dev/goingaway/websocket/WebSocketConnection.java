@@ -253,29 +253,9 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
      */
     @Override
     public void close(CloseCode code, String reason) throws IOException {
-        synchronized (this) {
-            if (closeSent || ended) {
-                return;
-            }
-            closeSent = true;
+        if (!startClose(code, reason, null)) {
+            return;
         }
-        write(FrameWriter.close(code.code(), reason), failure -> {
-            if (failure == null) {
-                closeWritten.complete(null);
-            } else {
-                closeWritten.completeExceptionally(failure);
-            }
-            if (closeReceived || failure != null) {
-                end();
-            }
-        });
-        scheduleQuietly(() -> {
-            if (!isEnded()) {
-                LOG.log(Level.FINE, "connection {0}: no close reply within {1} ms, ending it", new Object[] {id, closeTimeoutMillis});
-                end();
-                report(1006, "no close reply");
-            }
-        });
         if (opening) {
             return;
         }
@@ -292,6 +272,57 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
         } catch (TimeoutException e) {
             throw new IOException("close frame not written within " + closeTimeoutMillis + " ms (client not reading)");
         }
+    }
+
+    /**
+     * Queues the close frame behind what is queued (the drain's bye) and returns at once: the
+     * writer task then sends both in one flush.
+     */
+    @Override
+    public boolean queueClose(CloseCode code, String reason, Consumer<Throwable> written) {
+        if (!startClose(code, reason, written)) {
+            written.accept(new IOException("the connection is already closing"));
+        }
+        return true;
+    }
+
+    @Override
+    public boolean canQueueClose() {
+        return true;
+    }
+
+    /**
+     * Queues the close frame (once) and arms the close timeout; false if a close was already
+     * under way or the connection has ended.
+     */
+    private boolean startClose(CloseCode code, String reason, Consumer<Throwable> written) {
+        synchronized (this) {
+            if (closeSent || ended) {
+                return false;
+            }
+            closeSent = true;
+        }
+        write(FrameWriter.close(code.code(), reason), failure -> {
+            if (failure == null) {
+                closeWritten.complete(null);
+            } else {
+                closeWritten.completeExceptionally(failure);
+            }
+            if (closeReceived || failure != null) {
+                end();
+            }
+            if (written != null) {
+                written.accept(failure);
+            }
+        });
+        scheduleQuietly(() -> {
+            if (!isEnded()) {
+                LOG.log(Level.FINE, "connection {0}: no close reply within {1} ms, ending it", new Object[] {id, closeTimeoutMillis});
+                end();
+                report(1006, "no close reply");
+            }
+        });
+        return true;
     }
 
     /**
