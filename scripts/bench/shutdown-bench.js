@@ -25,6 +25,7 @@ if (!isMainThread) {
 const [wlp, war, configDir, redisBin, ...rest] = process.argv.slice(2);
 let runs = 3;
 let clientThreads = 2;
+const warmups = +(process.env.BENCH_WARMUP || 0);
 const sizes = [];
 for (let i = 0; i < rest.length; i++) {
   if (rest[i] === '--runs') { runs = +rest[++i]; } else if (rest[i] === '--client-threads') { clientThreads = +rest[++i]; } else { sizes.push(+rest[i]); }
@@ -152,6 +153,24 @@ async function connect(port, n) {
   };
 }
 
+// BENCH_WARMUP=N: before the measured clients, N short-lived ones connect, take their welcome and
+// close (1000), 64 at a time, so the connection and close paths are JIT-compiled as on a server
+// that has been up for a while. Off by default: the default runs measure a cold close path.
+async function warmUp(port, n) {
+  let started = 0; let done = 0;
+  await new Promise((resolve, reject) => {
+    const next = () => {
+      if (started >= n) return;
+      started++;
+      const ws = new WebSocket('ws://127.0.0.1:' + port + '/ws/chat?room=warmup' + (started % 100));
+      ws.on('message', () => ws.close(1000, 'warm-up'));
+      ws.on('close', () => { if (++done === n) resolve(); else next(); });
+      ws.on('error', (e) => reject(e));
+    };
+    for (let i = 0; i < Math.min(64, n); i++) next();
+  });
+}
+
 // The drain's own report (GracefulShutdown stores it in Redis): the server-side view of the same run.
 function lastReport(port) {
   return new Promise((resolve) => {
@@ -180,6 +199,7 @@ const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.
     for (const n of sizes) {
       for (let r = 1; r <= runs; r++) {
         const server = await startServer(redis.port);
+        if (warmups > 0) await warmUp(server.port, warmups);
         const heap0 = heapUsedBytes(server.pid);
         const connected = await connect(server.port, n);
         const heapN = heapUsedBytes(server.pid);
