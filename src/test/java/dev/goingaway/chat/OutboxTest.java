@@ -142,4 +142,24 @@ class OutboxTest {
         assertTrue(box.offer("later").isCompletedExceptionally(), "closed outbox refuses");
     }
 
+
+    @Test
+    void whatIsHandedOverAfterTheLastFrameFollowsItAndNothingOvertakesIt() {
+        ManualRemote remote = new ManualRemote();
+        Outbox outbox = new Outbox(remote, 8);
+        outbox.offer("ack-1");
+        List<String> atHandOver = new ArrayList<>();
+        CompletableFuture<Void> bye = outbox.seal("bye", () -> {
+            atHandOver.addAll(remote.written);
+            remote.written.add("close-frame");
+        });
+        assertEquals(List.of("ack-1"), remote.written, "the bye waits for the frame being written");
+        assertTrue(atHandOver.isEmpty(), "nothing is handed over before the bye is");
+        remote.completeNext();
+        assertEquals(List.of("ack-1", "bye"), atHandOver, "the hook runs once the bye is with the peer");
+        assertEquals(List.of("ack-1", "bye", "close-frame"), remote.written, "what it gives the peer goes after the bye");
+        assertFalse(bye.isDone(), "the bye itself is not written yet");
+        remote.completeNext();
+        assertTrue(bye.isDone());
+    }
 }
