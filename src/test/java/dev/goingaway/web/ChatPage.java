@@ -130,6 +130,26 @@ final class ChatPage {
         return banner.isDisplayed() ? banner.getText() : null;
     }
 
+    /**
+     * From now on, records every text the banner shows (a MutationObserver in the page): a
+     * banner can come and go between two polls when the reconnect is quick.
+     */
+    void recordBanners() {
+        driver.executeScript("""
+                const b = document.getElementById('banner');
+                window.__bannersShown = [];
+                new MutationObserver(() => {
+                  if (!b.hidden && b.textContent) window.__bannersShown.push(b.textContent);
+                }).observe(b, { childList: true, characterData: true, subtree: true, attributes: true });
+                """);
+    }
+
+    /** The banner texts seen since {@link #recordBanners()}, in order. */
+    @SuppressWarnings("unchecked")
+    List<String> bannersShown() {
+        return (List<String>) driver.executeScript("return window.__bannersShown || [];");
+    }
+
     @SuppressWarnings("unchecked")
     List<Line> lines() {
         List<Map<String, Object>> raw = (List<Map<String, Object>>) driver.executeScript(READ_LINES);
