@@ -86,7 +86,7 @@ public class Settings {
     @Inject @ConfigProperty(name = "shutdown.exit", defaultValue = "liberty")
     String shutdownExit;
 
-    /** {@code SHUTDOWN_CLOSE_THREADS}: parallel closes in the drain (Liberty's close mostly waits). */
+    /** {@code SHUTDOWN_CLOSE_THREADS}: parallel closes in the drain on the Jakarta transport (Liberty's close mostly waits). */
     @Inject @ConfigProperty(name = "shutdown.close.threads", defaultValue = "128")
     int shutdownCloseThreads;
 
