@@ -81,9 +81,10 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
      * The writer task is inside Liberty's output stream (a write, or its synchronous
      * {@code flush()}). Liberty's close must not run meanwhile: closing an upgraded connection
      * while its flush is blocked on a client that does not read leaves the TCP connection open
-     * for good (measured, docs/LIBERTY-FACTS.md). {@link #end()} then leaves the close to the
-     * writer task, which does it when the flush returns: at the latest when Liberty's upgrade
-     * write timeout fails it (server.xml).
+     * for good (measured, docs/LIBERTY-FACTS.md). {@link #end()} then shuts the socket's output
+     * under it ({@link TcpClose}), which fails a blocked write at once, and leaves the close to the
+     * writer task, which does it when the flush returns (where the socket cannot be reached: at
+     * Liberty's upgrade write timeout, server.xml).
      */
     private boolean writing;
     private boolean ended;
