@@ -476,6 +476,7 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
      * that stopped reading makes the pool add a thread instead of starving the other clients.
      */
     private void drain() {
+        List<Consumer<Throwable>> orphaned = null;
         while (true) {
             Write next;
             synchronized (this) {
@@ -489,7 +490,12 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
                 }
                 if (!ready) {
                     scheduled = false; // Liberty calls onWritePossible when it can take more
-                    return;
+                    if (ended) {
+                        orphaned = takeUnflushed(); // end() left them to this task
+                    }
+                }
+                if (orphaned != null || !ready) {
+                    break;
                 }
                 next = queue.poll();
                 if (next == null && unflushed.isEmpty()) {
@@ -517,11 +523,16 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
                     unflushed.clear();
                 }
             } catch (IOException | RuntimeException e) {
+                List<Consumer<Throwable>> lost;
                 synchronized (this) {
                     scheduled = false;
+                    lost = takeUnflushed();
                 }
                 doneWriting();
                 abort(e);
+                for (Consumer<Throwable> done : lost) {
+                    done.accept(e);
+                }
                 return;
             } finally {
                 doneWriting();
@@ -530,6 +541,24 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
                 done.accept(null);
             }
         }
+        if (orphaned != null) {
+            IOException gone = new IOException("connection closed");
+            for (Consumer<Throwable> done : orphaned) {
+                done.accept(gone);
+            }
+        }
+    }
+
+    /** Takes the frames written to Liberty's buffer but not flushed yet; caller holds the lock. */
+    private List<Consumer<Throwable>> takeUnflushed() {
+        List<Consumer<Throwable>> taken = new ArrayList<>(unflushed.size());
+        for (Write w : unflushed) {
+            if (w.done() != null) {
+                taken.add(w.done());
+            }
+        }
+        unflushed.clear();
+        return taken;
     }
 
     /** The writer task is out of Liberty's stream; closes the connection if it ended meanwhile. */
@@ -604,12 +633,11 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
             if (counted) {
                 OPEN.remove(this);
             }
-            for (Write w : unflushed) {
-                if (w.done() != null) {
-                    failed.add(w.done());
-                }
-            }
-            unflushed.clear();
+            if (!writing) {
+                failed.addAll(takeUnflushed());
+            } // else: a flush of them is under way; the writer task settles them by its outcome
+                // (a client that got the bye and the close in one write may answer and hang up
+                // before the flush returns: those frames were written, not lost)
             for (Write w : queue) {
                 if (w.done() != null) {
                     failed.add(w.done());
