@@ -39,19 +39,19 @@ public interface Peer {
     /** Writes a close frame with this code and reason; may block while the frame is written. */
     void close(CloseCode code, String reason) throws IOException;
 
-    /**
-     * Queues a close frame behind the frames already handed to this peer and returns at once;
-     * {@code written} runs once, with null when the frame is written or with the failure.
-     * Returns false (and does nothing) where the transport cannot: the caller then uses
-     * {@link #close}. The drain uses it to send the bye and the close frame in one write.
-     */
-    default boolean queueClose(CloseCode code, String reason, Consumer<Throwable> written) {
+    /** Whether {@link #queueClose} is supported; where not, callers use {@link #close}. */
+    default boolean canQueueClose() {
         return false;
     }
 
-    /** Whether {@link #queueClose} is supported. */
-    default boolean canQueueClose() {
-        return false;
+    /**
+     * Queues a close frame behind the frames already handed to this peer and returns at once;
+     * {@code written} runs once, with null when the frame is written or with the failure. Only
+     * where {@link #canQueueClose()}. The drain uses it to send the bye and the close frame in
+     * one write.
+     */
+    default void queueClose(CloseCode code, String reason, Consumer<Throwable> written) {
+        throw new UnsupportedOperationException("this transport closes with close()");
     }
 
     /**

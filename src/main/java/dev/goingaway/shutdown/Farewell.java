@@ -93,23 +93,20 @@ final class Farewell {
                     .completeOnTimeout(Boolean.FALSE, Math.max(0, byeDeadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)
                     .exceptionally(e -> Boolean.FALSE);
             outcomes.add(outcome.whenComplete((sent, e) -> {
-                if (Boolean.TRUE.equals(sent)) {
+                boolean took = Boolean.TRUE.equals(sent);
+                if (took) {
                     byes.incrementAndGet();
                     lastBye.accumulateAndGet(System.nanoTime(), Math::max);
                     EVENTS.log(Level.FINE, "ws_shutdown_bye_sent session_id={0}", client.sessionId());
-                    CompletableFuture<Void> close = ownClose != null ? ownClose
-                            : CompletableFuture.runAsync(() -> close(client, closed, closeFailures, lastClose), closers);
-                    closes.put(client, close);
-                    healthy.add(close);
                 } else {
                     byeFailures.incrementAndGet();
                     EVENTS.log(Level.WARNING, "ws_shutdown_bye_failed session_id={0} queued={1}",
                             new Object[] {client.sessionId(), client.queued()});
-                    CompletableFuture<Void> close = ownClose != null ? ownClose
-                            : CompletableFuture.runAsync(() -> close(client, closed, closeFailures, lastClose), stuckClosers);
-                    closes.put(client, close);
-                    stuck.add(close);
                 }
+                CompletableFuture<Void> close = ownClose != null ? ownClose
+                        : CompletableFuture.runAsync(() -> close(client, closed, closeFailures, lastClose), took ? closers : stuckClosers);
+                closes.put(client, close);
+                (took ? healthy : stuck).add(close);
             }));
         }
         await(outcomes, byeDeadlineNanos + TimeUnit.MILLISECONDS.toNanos(100));

@@ -280,11 +280,10 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
      * writer task then sends both in one flush.
      */
     @Override
-    public boolean queueClose(CloseCode code, String reason, Consumer<Throwable> written) {
+    public void queueClose(CloseCode code, String reason, Consumer<Throwable> written) {
         if (!startClose(code, reason, written)) {
             written.accept(new IOException("the connection is already closing"));
         }
-        return true;
     }
 
     @Override

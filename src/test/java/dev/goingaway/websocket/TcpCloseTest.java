@@ -49,18 +49,8 @@ class TcpCloseTest {
         }
     }
 
-    /** Shaped like Liberty's {@code UpgradedWebConnectionImpl}. */
-    public static class Upgraded implements WebConnection {
-        private final Object tcp;
-
-        Upgraded(Object tcp) {
-            this.tcp = tcp;
-        }
-
-        public Object getTCPConnectionContext() {
-            return tcp;
-        }
-
+    /** The Servlet API part of a connection, which the walk never touches. */
+    abstract static class StubConnection implements WebConnection {
         @Override
         public ServletInputStream getInputStream() {
             throw new UnsupportedOperationException();
@@ -76,21 +66,21 @@ class TcpCloseTest {
         }
     }
 
+    /** Shaped like Liberty's {@code UpgradedWebConnectionImpl}. */
+    public static final class Upgraded extends StubConnection {
+        private final Object tcp;
+
+        Upgraded(Object tcp) {
+            this.tcp = tcp;
+        }
+
+        public Object getTCPConnectionContext() {
+            return tcp;
+        }
+    }
+
     /** A connection of another container: no accessor at all. */
-    public static final class Plain implements WebConnection {
-        @Override
-        public ServletInputStream getInputStream() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public ServletOutputStream getOutputStream() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void close() {
-        }
+    public static final class Plain extends StubConnection {
     }
 
     @Test
