@@ -6,12 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.StringReader;
+
 import jakarta.json.Json;
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbBuilder;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.NullSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class FrameCodecTest {
 
@@ -95,6 +101,24 @@ class FrameCodecTest {
         assertEquals("{\"type\":\"bye\",\"bye\":true,\"total\":12,\"session\":\"s-1\","
                 + "\"message\":\"Server is shutting down gracefully\",\"reconnectAfterMs\":250}", bye, "bye as in DESIGN.md");
         assertTrue(codec.encode(new Frames.Welcome("s", "lobby", 0, "i1")).startsWith("{\"type\":\"welcome\""), "welcome");
+    }
+
+    @ParameterizedTest(name = "session {0}")
+    @NullSource
+    @ValueSource(strings = {
+        "s-1",
+        "quote\" and backslash\\",
+        "new\nline, tab\t, bell\u0007, nul\u0000, escape\u001b, delete\u007f",
+        "caf\u00e9 \uD83D\uDE00 \u2028",
+    })
+    void theHandWrittenByeIsWhatJsonBindingWrites(String session) throws Exception {
+        Frames.Bye bye = new Frames.Bye(Long.MAX_VALUE, session, 4_999);
+        try (Jsonb jsonb = JsonbBuilder.create()) {
+            String expected = jsonb.toJson(bye);
+            String actual = codec.encode(bye);
+            assertEquals(Json.createReader(new StringReader(expected)).readObject(),
+                    Json.createReader(new StringReader(actual)).readObject(), "same JSON value as JSON-B's " + expected);
+        }
     }
 
     @Test
