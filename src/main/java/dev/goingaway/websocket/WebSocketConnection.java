@@ -310,6 +310,11 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
             }
             if (closeReceived || failure != null) {
                 end();
+            } else {
+                // Nothing follows a close frame (RFC 6455 5.5.1): the end of the stream goes
+                // right behind it, so the client can finish the handshake and hang up without
+                // waiting for this server to read its answer. The reading side stays open for it.
+                TcpClose.shutdownOutput(TcpClose.socket(connection));
             }
             if (written != null) {
                 written.accept(failure);
