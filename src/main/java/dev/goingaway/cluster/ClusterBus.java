@@ -194,15 +194,22 @@ public class ClusterBus {
     }
 
     /**
-     * Sends what is still queued (a message answered during the drain must reach the other
-     * instances too), then cuts the subscription. Bounded: Liberty's stopTimeout is 3 s.
+     * Sends what is still queued for the other instances (a message answered during the drain
+     * must reach them too), waiting at most {@code flush} for it, then leaves the channel. Called
+     * by a drain that ends the JVM itself (no {@code @PreDestroy} runs then) and at application
+     * stop; the second call does nothing.
      */
-    @PreDestroy
-    void stop() {
-        if (bus != null) {
-            bus.close(Duration.ofMillis(Math.min(1_500, 2 * settings.redisTimeout().toMillis())));
+    public void close(Duration flush) {
+        if (bus != null && !bus.closed()) {
+            bus.close(flush);
             LOG.log(Level.INFO, "cluster bus closed");
         }
+    }
+
+    /** At application stop. Bounded: Liberty's stopTimeout is 3 s. */
+    @PreDestroy
+    void stop() {
+        close(Duration.ofMillis(Math.min(1_500, 2 * settings.redisTimeout().toMillis())));
         if (jsonb != null) {
             try {
                 jsonb.close();

@@ -80,10 +80,11 @@ public class Settings {
     int sendQueueLimit;
 
     /**
-     * {@code SHUTDOWN_EXIT}: after the drain, {@code liberty} hands the signal on to Liberty's
-     * orderly stop (~1–2 s more); {@code halt} ends the JVM at once, status 143.
+     * {@code SHUTDOWN_EXIT}: after a signal's drain, {@code halt} ends the JVM (status 143) once
+     * this application's HTTP requests are answered and the messages for the other instances
+     * sent; {@code liberty} hands the signal on to Liberty's orderly stop instead (~1–2 s more).
      */
-    @Inject @ConfigProperty(name = "shutdown.exit", defaultValue = "liberty")
+    @Inject @ConfigProperty(name = "shutdown.exit", defaultValue = "halt")
     String shutdownExit;
 
     /** {@code SHUTDOWN_CLOSE_THREADS}: parallel closes in the drain on the Jakarta transport (Liberty's close mostly waits). */

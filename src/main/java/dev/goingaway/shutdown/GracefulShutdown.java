@@ -26,6 +26,7 @@ import dev.goingaway.chat.Admission;
 import dev.goingaway.chat.ChatClient;
 import dev.goingaway.chat.ChatService;
 import dev.goingaway.chat.SessionRegistry;
+import dev.goingaway.cluster.ClusterBus;
 import dev.goingaway.config.Settings;
 import dev.goingaway.store.SessionTotals;
 import dev.goingaway.store.StoreException;
@@ -45,10 +46,13 @@ import dev.goingaway.websocket.WebSocketConnection;
  *   <li>every session's total written to the store (pipelined, bounded) — before the byes, so
  *       a client that reconnects at once to another instance finds its total there;</li>
  *   <li>{@code bye} then close 1001 to every connection, in parallel, bounded;</li>
- *   <li>before a halt ({@code SHUTDOWN_EXIT=halt}): the clients' answers to the close awaited
- *       (bounded), so that halting resets no connection whose close handshake is still under way;</li>
+ *   <li>before a halt ({@code SHUTDOWN_EXIT=halt}, the default): the clients' answers to the close
+ *       awaited (bounded), so that halting resets no connection whose close handshake is still
+ *       under way;</li>
  *   <li>anything still pending written, and the report stored;</li>
- *   <li>the caller hands over to Liberty's own stop (signal path) or returns (app stop).</li>
+ *   <li>the signal path halts the JVM once this application's HTTP requests are answered and the
+ *       messages for the other instances sent (or, with {@code SHUTDOWN_EXIT=liberty}, hands the
+ *       signal on to Liberty's own stop); an application stop returns to Liberty.</li>
  * </ol>
  */
 @ApplicationScoped
@@ -63,6 +67,8 @@ public class GracefulShutdown {
     private static final long BYE_WAIT_MILLIS = 2_000;
     /** Kept back from the deadline for the last store writes and the report. */
     private static final long RESERVE_MILLIS = 600;
+    /** The longest a drain about to halt waits for messages queued for the other instances. */
+    private static final long CLUSTER_FLUSH_MILLIS = 1_000;
     /** The longest a drain about to halt waits for clients to answer the close handshake. */
     private static final long CLOSE_REPLY_WAIT_MILLIS = 1_000;
 
@@ -83,6 +89,12 @@ public class GracefulShutdown {
 
     @Inject
     ShutdownMetrics metrics;
+
+    @Inject
+    HttpRequests http;
+
+    @Inject
+    ClusterBus cluster;
 
     private final AtomicReference<CompletableFuture<ShutdownReport>> run = new AtomicReference<>();
     private volatile SignalTrap trap;
@@ -105,6 +117,8 @@ public class GracefulShutdown {
         totals.status();
         registry.size();
         admission.ready();
+        http.inFlight();
+        cluster.status();
         chat.encode(Map.of());
         SignalTrap t = new SignalTrap(this::onSignal);
         armed = t.install();
@@ -136,13 +150,34 @@ public class GracefulShutdown {
         Thread.currentThread().setContextClassLoader(appLoader);
         drain("SIGTERM", start, haltAfterDrain).join();
         if (haltAfterDrain) {
-            // Nothing is left for Liberty's stop to protect: every client is gone and every total
-            // written. Skipping it saves its quiesce and feature teardown (1-2 s per pod).
-            EVENTS.log(Level.INFO, "ws_shutdown_exit mode=halt after_ms={0}", (System.nanoTime() - start) / 1_000_000);
-            System.out.flush();
-            System.err.flush();
-            Runtime.getRuntime().halt(ExitWatchdog.EXIT_STATUS);
+            halt(start);
         }
+    }
+
+    /**
+     * Ends the JVM once what Liberty's stop would still protect is done: every client is gone
+     * and every total written by now; left are this application's HTTP requests being answered
+     * and the messages queued for the other instances. Skipping Liberty's stop saves its chain
+     * quiesce, application and feature teardown (1-2 s per pod, docs/LIBERTY-FACTS.md).
+     */
+    private void halt(long start) {
+        long deadline = start + settings.shutdownDeadline().toNanos();
+        int requests = http.inFlight();
+        if (requests > 0) {
+            EVENTS.log(Level.INFO, "ws_shutdown_awaiting_http in_flight={0}", requests);
+            try {
+                requests = http.awaitIdle(deadline);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        // After the requests: a broadcast being answered publishes to the other instances.
+        cluster.close(Duration.ofNanos(Math.min(TimeUnit.MILLISECONDS.toNanos(CLUSTER_FLUSH_MILLIS), remaining(deadline))));
+        EVENTS.log(Level.INFO, "ws_shutdown_exit mode=halt after_ms={0} http_in_flight={1}",
+                new Object[] {(System.nanoTime() - start) / 1_000_000, requests});
+        System.out.flush();
+        System.err.flush();
+        Runtime.getRuntime().halt(ExitWatchdog.EXIT_STATUS);
     }
 
     long hardBoundMillis() {

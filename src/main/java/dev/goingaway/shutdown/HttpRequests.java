@@ -1,0 +1,64 @@
+package dev.goingaway.shutdown;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.metrics.MetricRegistry;
+
+/**
+ * This application's HTTP requests being answered right now (the broadcast API, the page, the
+ * WebSocket handshakes), counted by {@link HttpRequestsFilter}. A drain that ends the JVM itself
+ * ({@code SHUTDOWN_EXIT=halt}) lets them finish first: that is the part of Liberty's own stop
+ * (its HTTP chain quiesce) the halt would otherwise skip. Health and metrics are served by
+ * Liberty's features outside this application and are not counted; a probe cut by the halt is a
+ * probe of a pod that is going away.
+ */
+@ApplicationScoped
+public class HttpRequests {
+
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Object idle = new Object();
+
+    @Inject
+    MetricRegistry metrics;
+
+    @PostConstruct
+    void register() {
+        metrics.gauge("http_requests_in_flight", inFlight, AtomicInteger::get);
+    }
+
+    void enter() {
+        inFlight.incrementAndGet();
+    }
+
+    void exit() {
+        if (inFlight.decrementAndGet() == 0) {
+            synchronized (idle) {
+                idle.notifyAll();
+            }
+        }
+    }
+
+    /** Requests being answered now. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Waits until no request is being answered, or the deadline; returns how many still are. */
+    int awaitIdle(long deadlineNanos) throws InterruptedException {
+        synchronized (idle) {
+            while (inFlight.get() > 0) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                TimeUnit.NANOSECONDS.timedWait(idle, left);
+            }
+        }
+        return inFlight.get();
+    }
+}
