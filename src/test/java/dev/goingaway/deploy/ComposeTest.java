@@ -175,7 +175,7 @@ class ComposeTest {
     @Test
     void aGracePeriodBelowTheAppsBoundIsCaught() {
         ComposeFile f = Compose.load("broken.yml", COMPOSE.replaceAll("stop_grace_period: \\S+", "stop_grace_period: 10s"));
-        assertFalse(ComposeRules.stopBudget(f).isEmpty(), "10 s is below 9.5 s + 2 s margin");
+        assertFalse(ComposeRules.stopBudget(f).isEmpty(), "10 s is below 9 s + 2 s margin");
     }
 
     @Test
