@@ -20,10 +20,20 @@ public class Admission {
     private final Object idle = new Object();
     private volatile boolean draining;
     private volatile boolean ready = true;
+    private volatile boolean goingAway;
 
-    /** Reports the instance as not ready (readiness DOWN) while it still serves everything. */
+    /**
+     * Reports the instance as going away (readiness DOWN) while it still serves everything: the
+     * first step of a drain, before {@link #startDraining()}.
+     */
     public void notReady() {
         ready = false;
+        goingAway = true;
+    }
+
+    /** Whether a drain has begun: readiness is DOWN for good, though work may still be taken. */
+    public boolean goingAway() {
+        return goingAway;
     }
 
     /** Whether load balancers should send new clients here. */
@@ -34,6 +44,7 @@ public class Admission {
     /** Stops admitting new connections and messages. Idempotent. */
     public void startDraining() {
         ready = false;
+        goingAway = true;
         draining = true;
     }
 

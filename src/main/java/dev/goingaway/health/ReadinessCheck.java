@@ -32,7 +32,10 @@ public class ReadinessCheck implements HealthCheck {
         StoreStatus store = totals.status();
         HealthCheckResponseBuilder b = HealthCheckResponse.named("chat")
                 .status(admission.ready())
-                .withData("draining", admission.draining())
+                // DOWN from the drain's first step on; new connections and messages are refused
+                // only from its third (after SHUTDOWN_DRAIN_DELAY).
+                .withData("draining", admission.goingAway())
+                .withData("refusingNew", admission.draining())
                 .withData("sessions", sessions.size())
                 .withData("store", store.store())
                 .withData("storeReachable", store.reachable())

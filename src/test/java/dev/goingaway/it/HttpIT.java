@@ -113,6 +113,7 @@ class HttpIT {
         }
         JsonObject data = readyData();
         assertEquals(false, data.getBoolean("draining"), "readiness says it is not draining");
+        assertEquals(false, data.getBoolean("refusingNew"), "nor refusing new work");
         assertTrue(data.getString("store").startsWith("redis://"), "and which store it uses");
         JsonObject started = check(get("/health/started").body(), "started");
         assertEquals("installed", started.getJsonObject("data").getString("signalHandler"), "SIGTERM drain is armed");
