@@ -177,7 +177,7 @@ public class GracefulShutdown {
                 new Object[] {(System.nanoTime() - start) / 1_000_000, requests});
         System.out.flush();
         System.err.flush();
-        Runtime.getRuntime().halt(ExitWatchdog.EXIT_STATUS);
+        ProcessExit.now(ExitWatchdog.EXIT_STATUS);
     }
 
     long hardBoundMillis() {
