@@ -15,12 +15,19 @@ final class ComposeRules {
     private ComposeRules() {
     }
 
-    /** Compose's SIGKILL comes after the app's own bound, with margin; the signal is SIGTERM. */
+    /**
+     * Compose's SIGKILL comes after the app's own bound, with margin; the signal is SIGTERM; an init
+     * process is PID 1, so that the JVM can end itself by SIGTERM after the drain.
+     */
     static List<String> stopBudget(ComposeFile f) {
         List<String> p = new ArrayList<>();
         Compose.apps(f).forEach((name, s) -> {
             if (!"SIGTERM".equals(s.stopSignal())) {
                 p.add(name + ": stop_signal is " + s.stopSignal() + ", not SIGTERM");
+            }
+            if (!Boolean.TRUE.equals(s.init())) {
+                p.add(name + ": init is not true: the JVM would be PID 1, where the kernel ignores the SIGTERM it ends itself"
+                        + " with after the drain (it then halts, ~0.3 s later)");
             }
             if (s.stopGracePeriod() == null) {
                 p.add(name + ": stop_grace_period is not set (Compose's default is 10 s, below the app's bound plus margin)");

@@ -51,7 +51,7 @@ class ComposeTest {
         assertEquals(blueEnv, greenEnv, "otherwise the same settings");
         assertEquals(blue, new Service(green.image(), green.build(), green.containerName(), green.profiles(), blue.environment(),
                 green.entrypoint(), green.command(), green.dependsOn(), green.ports(), green.volumes(), green.healthcheck(),
-                green.restart(), green.stopSignal(), green.stopGracePeriod()), "and the same service definition");
+                green.restart(), green.stopSignal(), green.stopGracePeriod(), green.init()), "and the same service definition");
     }
 
     @Test

@@ -116,6 +116,16 @@ class KubernetesConsistencyTest {
                 app.where() + ": SHUTDOWN_DEADLINE keeps the process within the " + AppFacts.PROMISE.toSeconds() + " s promise after SIGTERM: " + bound);
     }
 
+    /** After the drain the JVM ends by SIGTERM's default action, which the kernel ignores for PID 1. */
+    @ParameterizedTest
+    @MethodSource("apps")
+    void theJvmIsNotPid1(App app) {
+        assertEquals(Boolean.TRUE, app.template().getSpec().getShareProcessNamespace(),
+                app.where() + ": shareProcessNamespace makes the pause process PID 1");
+        assertEquals(1, app.template().getSpec().getContainers().size(),
+                app.where() + ": one container, so sharing the process namespace shows it nothing new");
+    }
+
     @ParameterizedTest
     @MethodSource("apps")
     void theDrainDelayFitsInsideTheDeadline(App app) {

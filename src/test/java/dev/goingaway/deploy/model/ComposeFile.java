@@ -26,7 +26,8 @@ public record ComposeFile(String name, Map<String, Service> services) {
             Healthcheck healthcheck,
             String restart,
             @JsonProperty("stop_signal") String stopSignal,
-            @JsonProperty("stop_grace_period") String stopGracePeriod) {
+            @JsonProperty("stop_grace_period") String stopGracePeriod,
+            Boolean init) {
     }
 
     public record Build(String context, String dockerfile) {
