@@ -17,9 +17,10 @@ import sun.misc.SignalHandler;
  * default action back and has {@code kill} send SIGTERM to the process: the kernel ends it at
  * once, and Kubernetes, Docker and a shell see 143 as before.
  *
- * <p>Where that cannot work, it halts: as PID 1 (a container without an init process) the
- * kernel ignores a signal with its default action that the process sends itself, and where the
- * {@code kill} command or {@code sun.misc.Signal} is missing the halt is all there is.
+ * <p>Where that cannot work, it halts: as PID 1 (a container without an init process; the
+ * project's Compose file and Deployment give the pod one) the kernel ignores a signal with its
+ * default action that the process sends itself, and where {@code /bin/sh} or
+ * {@code sun.misc.Signal} is missing the halt is all there is.
  */
 final class ProcessExit {
 
@@ -37,7 +38,9 @@ final class ProcessExit {
             try {
                 Signal term = new Signal("TERM");
                 Signal.handle(term, SignalHandler.SIG_DFL);
-                Process kill = new ProcessBuilder("kill", "-TERM", Long.toString(pid)).redirectErrorStream(true).start();
+                // The shell's built-in kill: no kill binary needed (a minimal base image may have
+                // none), only /bin/sh, which the image's entrypoint is written in.
+                Process kill = new ProcessBuilder("/bin/sh", "-c", "kill -TERM " + pid).redirectErrorStream(true).start();
                 kill.waitFor(KILL_WAIT_MILLIS, TimeUnit.MILLISECONDS);
                 // Still here: the signal was not delivered (yet); the halt below ends the JVM.
             } catch (IOException | RuntimeException e) {
