@@ -247,7 +247,11 @@ public class GracefulShutdown {
         EVENTS.log(Level.INFO, "ws_shutdown_session_saved sessions={0} pending={1}", new Object[] {saved, totals.pendingWrites()});
         phases.put("totalsSaved", sinceMillis(start));
 
-        // 5. bye, then close 1001, to every connection, in parallel.
+        // 5. bye, then close 1001, to every connection, in parallel. When the JVM ends right after
+        //    this drain, a connection whose close handshake is complete is left to the process exit.
+        if (beforeHalt && ownSockets) {
+            WebSocketConnection.processEnding();
+        }
         long closeDeadline = deadline - TimeUnit.MILLISECONDS.toNanos(RESERVE_MILLIS);
         long byeDeadline = System.nanoTime()
                 + Math.min(TimeUnit.MILLISECONDS.toNanos(BYE_WAIT_MILLIS), (closeDeadline - System.nanoTime()) / 2);

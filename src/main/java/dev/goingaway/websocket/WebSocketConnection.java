@@ -51,6 +51,16 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
     private static final AtomicLong IDS = new AtomicLong();
     /** Connections whose TCP connection this class has not ended yet. */
     private static final Set<WebSocketConnection> OPEN = ConcurrentHashMap.newKeySet();
+    /**
+     * Set when the process is about to end (a signal's drain before the JVM ends itself): a
+     * connection whose close handshake is complete is then counted as ended but its socket is left
+     * to the process exit instead of Liberty's close. The client already has everything, the end
+     * of the stream included (sent right behind the close frame), and its answer has been read;
+     * Liberty's close of an upgraded connection (a keep-alive read, a dispatch for its end, the
+     * channel's teardown) would only take processor time from the clients still being said
+     * goodbye to.
+     */
+    private static volatile boolean processEnding;
     /** Reads run on Liberty's threads; one buffer per thread, none per idle connection. */
     private static final ThreadLocal<byte[]> READ_BUFFER = ThreadLocal.withInitial(() -> new byte[16 * 1024]);
 
@@ -188,6 +198,11 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
             c.end();
             c.report(1006, "application stopped");
         }
+    }
+
+    /** The JVM ends once the current drain is done: see {@link #processEnding}. */
+    public static void processEnding() {
+        processEnding = true;
     }
 
     /**
@@ -650,7 +665,8 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
             queue.clear();
         }
         closeWritten.completeExceptionally(new IOException("connection ended"));
-        if (connection != null) {
+        if (connection != null && !(processEnding && closeNow && closeReceived && closeWritten.isDone()
+                && !closeWritten.isCompletedExceptionally())) {
             try {
                 if (closeNow) {
                     writers.execute(this::closeConnection);

@@ -37,12 +37,20 @@ class HaltAfterDrainIT {
         List<WireClient> clients = new ArrayList<>();
         try (LibertyProcess server = LibertyProcess.create(LibertyProcess.uniqueName("halt"), LibertyProcess.env()).start()) {
             connect(server, clients, 100);
+            clients.forEach(WireClient::followTcpEnd);
             server.sigterm();
             int exit = server.awaitExit(Duration.ofSeconds(15));
             long took = (System.nanoTime() - server.signalledAtNanos()) / 1_000_000;
             assertEquals(143, exit, "same exit status as a SIGTERM'd JVM");
             assertTrue(took < 10_000, "within the bound, took " + took + " ms");
             assertByeThen1001(clients);
+            for (WireClient c : clients) {
+                // The JVM ends with these sockets still open on its side (their handshake done);
+                // the clients must have seen a clean end of stream, not a reset.
+                WireClient.Event end = c.tcpEnd();
+                assertNotNull(end, "the TCP end was recorded: " + c.events());
+                assertEquals(WireClient.Event.Kind.EOF, end.kind(), "a clean end of stream after the close frame: " + end);
+            }
             String log = server.messagesLog();
             assertTrue(log.contains("ws_shutdown_completed"), "the drain's summary survived the halt");
             assertTrue(log.contains("ws_shutdown_exit mode=halt"), "the halt is logged");

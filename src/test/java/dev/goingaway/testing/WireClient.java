@@ -150,6 +150,27 @@ public final class WireClient implements AutoCloseable {
         sendFrame(0x8, new byte[] {(byte) (code >>> 8), (byte) code}, true);
     }
 
+    private volatile boolean followTcpEnd;
+
+    /**
+     * After the close frame, hang up our side and read on until the server ends the TCP connection,
+     * recording how: EOF for a clean end (FIN), ERROR for a reset or for data after the close frame.
+     */
+    public void followTcpEnd() {
+        followTcpEnd = true;
+    }
+
+    /** How the TCP connection ended after the close frame (with {@link #followTcpEnd()}), or null. */
+    public Event tcpEnd() {
+        List<Event> all = events();
+        for (int i = 0; i + 1 < all.size(); i++) {
+            if (all.get(i).kind() == Event.Kind.CLOSE) {
+                return all.get(i + 1);
+            }
+        }
+        return null;
+    }
+
     private void readLoop() {
         ByteArrayOutputStream message = new ByteArrayOutputStream();
         int messageOpcode = 0;
@@ -210,6 +231,14 @@ public final class WireClient implements AutoCloseable {
                             } catch (IOException ignored) {
                                 // the server may already have dropped the TCP connection
                             }
+                        }
+                        if (followTcpEnd) {
+                            // Nothing may follow a close frame: the next read must be the end of the
+                            // stream (recorded as EOF), not data, and not a reset (recorded as ERROR).
+                            socket.shutdownOutput();
+                            int after = in.read();
+                            record(after < 0 ? new Event(Event.Kind.EOF, null, 0, System.nanoTime())
+                                    : new Event(Event.Kind.ERROR, "data after the close frame", after, System.nanoTime()));
                         }
                         return;
                     }
