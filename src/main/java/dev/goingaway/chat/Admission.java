@@ -1,10 +1,10 @@
 package dev.goingaway.chat;
 
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.goingaway.InFlight;
 
 /**
  * Whether this instance still takes work, and how much it is doing right now. The drain flips
@@ -16,11 +16,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class Admission {
 
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final Object idle = new Object();
+    private final InFlight inFlight = new InFlight();
     private volatile boolean draining;
     private volatile boolean ready = true;
-    private volatile boolean goingAway;
 
     /**
      * Reports the instance as going away (readiness DOWN) while it still serves everything: the
@@ -28,12 +26,11 @@ public class Admission {
      */
     public void notReady() {
         ready = false;
-        goingAway = true;
     }
 
     /** Whether a drain has begun: readiness is DOWN for good, though work may still be taken. */
     public boolean goingAway() {
-        return goingAway;
+        return !ready;
     }
 
     /** Whether load balancers should send new clients here. */
@@ -44,7 +41,6 @@ public class Admission {
     /** Stops admitting new connections and messages. Idempotent. */
     public void startDraining() {
         ready = false;
-        goingAway = true;
         draining = true;
     }
 
@@ -54,7 +50,7 @@ public class Admission {
 
     /** Marks a message as in flight; pair with {@link #exit()}. Returns false if draining. */
     public boolean enter() {
-        inFlight.incrementAndGet();
+        inFlight.enter();
         if (draining) {
             exit();
             return false;
@@ -63,29 +59,15 @@ public class Admission {
     }
 
     public void exit() {
-        if (inFlight.decrementAndGet() == 0 && draining) {
-            synchronized (idle) {
-                idle.notifyAll();
-            }
-        }
+        inFlight.exit();
     }
 
     public int inFlight() {
-        return inFlight.get();
+        return inFlight.count();
     }
 
     /** Waits until no message is in flight; returns false if {@code timeout} passed first. */
     public boolean awaitIdle(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (idle) {
-            while (inFlight.get() > 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                TimeUnit.NANOSECONDS.timedWait(idle, left);
-            }
-        }
-        return true;
+        return inFlight.awaitNone(System.nanoTime() + timeout.toNanos()) == 0;
     }
 }

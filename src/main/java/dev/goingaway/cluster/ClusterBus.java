@@ -197,10 +197,10 @@ public class ClusterBus {
      * Sends what is still queued for the other instances (a message answered during the drain
      * must reach them too), waiting at most {@code flush} for it, then leaves the channel. Called
      * by a drain that ends the JVM itself (no {@code @PreDestroy} runs then) and at application
-     * stop; the second call does nothing.
+     * stop; closing the bus a second time does nothing.
      */
     public void close(Duration flush) {
-        if (bus != null && !bus.closed()) {
+        if (bus != null) {
             bus.close(flush);
             LOG.log(Level.INFO, "cluster bus closed");
         }

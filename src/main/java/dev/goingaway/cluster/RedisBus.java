@@ -414,11 +414,6 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
 
     // ---- closing ------------------------------------------------------------------------------
 
-    /** Whether {@link #close(Duration)} has been called. */
-    boolean closed() {
-        return closed;
-    }
-
     /**
      * Stops both threads: the publisher first sends what is queued, for at most
      * {@code flushTimeout}; then the subscription is cut. Returns without waiting on Redis

@@ -1,11 +1,10 @@
 package dev.goingaway.shutdown;
 
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+
+import dev.goingaway.InFlight;
 
 import org.eclipse.microprofile.metrics.MetricRegistry;
 
@@ -20,45 +19,31 @@ import org.eclipse.microprofile.metrics.MetricRegistry;
 @ApplicationScoped
 public class HttpRequests {
 
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final Object idle = new Object();
+    private final InFlight inFlight = new InFlight();
 
     @Inject
     MetricRegistry metrics;
 
     @PostConstruct
     void register() {
-        metrics.gauge("http_requests_in_flight", inFlight, AtomicInteger::get);
+        metrics.gauge("http_requests_in_flight", inFlight, InFlight::count);
     }
 
     void enter() {
-        inFlight.incrementAndGet();
+        inFlight.enter();
     }
 
     void exit() {
-        if (inFlight.decrementAndGet() == 0) {
-            synchronized (idle) {
-                idle.notifyAll();
-            }
-        }
+        inFlight.exit();
     }
 
     /** Requests being answered now. */
     public int inFlight() {
-        return inFlight.get();
+        return inFlight.count();
     }
 
     /** Waits until no request is being answered, or the deadline; returns how many still are. */
     int awaitIdle(long deadlineNanos) throws InterruptedException {
-        synchronized (idle) {
-            while (inFlight.get() > 0) {
-                long left = deadlineNanos - System.nanoTime();
-                if (left <= 0) {
-                    break;
-                }
-                TimeUnit.NANOSECONDS.timedWait(idle, left);
-            }
-        }
-        return inFlight.get();
+        return inFlight.awaitNone(deadlineNanos);
     }
 }

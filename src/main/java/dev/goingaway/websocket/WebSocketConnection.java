@@ -665,8 +665,8 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
             queue.clear();
         }
         closeWritten.completeExceptionally(new IOException("connection ended"));
-        if (connection != null && !(processEnding && closeNow && closeReceived && closeWritten.isDone()
-                && !closeWritten.isCompletedExceptionally())) {
+        boolean handshakeDone = closeReceived && !closeWritten.isCompletedExceptionally();
+        if (connection != null && !(processEnding && closeNow && handshakeDone)) {
             try {
                 if (closeNow) {
                     writers.execute(this::closeConnection);
