@@ -1,7 +1,5 @@
 package dev.goingaway.shutdown;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -36,14 +34,7 @@ class ApplicationStopIT {
             }
             Files.delete(server.deployedWar()); // Liberty's dropins monitor stops the application
 
-            for (WireClient c : clients) {
-                assertTrue(c.awaitEnd(Duration.ofSeconds(20)), "connection ended when the application stopped");
-                WireClient.Event close = c.closeFrame();
-                assertNotNull(close, "a close frame, not a dropped connection: " + c.events());
-                assertEquals(1001, close.code(), "1001 GOING_AWAY");
-                List<String> texts = c.texts();
-                assertEquals("bye", Json.type(texts.get(texts.size() - 1)), "the bye is the last frame");
-            }
+            Goodbyes.assertByeThen1001(clients, Duration.ofSeconds(20));
             assertTrue(server.alive(), "the server itself keeps running");
             Await.until("drain logged with cause 'application stop'", Duration.ofSeconds(10), () -> {
                 try {
