@@ -79,9 +79,10 @@ public final class ChatClient {
     /**
      * Queues the last frame and, right behind it, the close frame, without blocking (the
      * transport writes both in one go when it can). Returns the close frame's future; the last
-     * frame's goes to {@code lastWritten}. Only where {@link #canQueueClose()}.
+     * frame's goes to {@code lastWritten}. The client's answer to the close is awaited until
+     * {@code answerDeadlineNanos}. Only where {@link #canQueueClose()}.
      */
-    public CompletableFuture<Void> sendLastThenClose(String frame, CloseCode code, String reason,
+    public CompletableFuture<Void> sendLastThenClose(String frame, CloseCode code, String reason, long answerDeadlineNanos,
                                                      CompletableFuture<Void> lastWritten) {
         CompletableFuture<Void> closed = new CompletableFuture<>();
         outbox.seal(frame, () -> {
@@ -89,7 +90,7 @@ public final class ChatClient {
                 closed.completeExceptionally(new IllegalStateException("already closing"));
                 return;
             }
-            ws.queueClose(code, reason, failure -> {
+            ws.queueClose(code, reason, answerDeadlineNanos, failure -> {
                 outbox.close();
                 if (failure == null) {
                     closed.complete(null);

@@ -48,9 +48,10 @@ public interface Peer {
      * Queues a close frame behind the frames already handed to this peer and returns at once;
      * {@code written} runs once, with null when the frame is written or with the failure. Only
      * where {@link #canQueueClose()}. The drain uses it to send the bye and the close frame in
-     * one write.
+     * one write. The client's answer is awaited until {@code answerDeadlineNanos} (a
+     * {@link System#nanoTime()} stamp), then the connection ends without it.
      */
-    default void queueClose(CloseCode code, String reason, Consumer<Throwable> written) {
+    default void queueClose(CloseCode code, String reason, long answerDeadlineNanos, Consumer<Throwable> written) {
         throw new UnsupportedOperationException("this transport closes with close()");
     }
 

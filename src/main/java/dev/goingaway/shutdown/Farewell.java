@@ -78,7 +78,7 @@ final class Farewell {
             CompletableFuture<Void> queuedClose = null;
             if (client.canQueueClose()) {
                 bye = new CompletableFuture<>();
-                queuedClose = client.sendLastThenClose(chat.encode(byeFrame), CloseCode.GOING_AWAY, REASON, bye)
+                queuedClose = client.sendLastThenClose(chat.encode(byeFrame), CloseCode.GOING_AWAY, REASON, closeDeadlineNanos, bye)
                         .handle((v, e) -> {
                             closeOutcome(client, e, closed, closeFailures, lastClose);
                             return null;

@@ -46,9 +46,9 @@ import dev.goingaway.websocket.WebSocketConnection;
  *   <li>every session's total written to the store (pipelined, bounded) — before the byes, so
  *       a client that reconnects at once to another instance finds its total there;</li>
  *   <li>{@code bye} then close 1001 to every connection, in parallel, bounded;</li>
- *   <li>before a halt ({@code SHUTDOWN_EXIT=halt}, the default): the clients' answers to the close
- *       awaited (bounded), so that halting resets no connection whose close handshake is still
- *       under way;</li>
+ *   <li>the clients' answers to the close awaited, until the close deadline: a connection ended
+ *       before its client answered can lose the bye of a client that reads late (on the Jakarta
+ *       transport, where Liberty owns the sockets, only before a halt);</li>
  *   <li>anything still pending written, and the report stored;</li>
  *   <li>the signal path halts the JVM once this application's HTTP requests are answered and the
  *       messages for the other instances sent (or, with {@code SHUTDOWN_EXIT=liberty}, hands the
@@ -69,8 +69,6 @@ public class GracefulShutdown {
     private static final long RESERVE_MILLIS = 600;
     /** The longest a drain about to halt waits for messages queued for the other instances. */
     private static final long CLUSTER_FLUSH_MILLIS = 1_000;
-    /** The longest a drain about to halt waits for clients to answer the close handshake. */
-    private static final long CLOSE_REPLY_WAIT_MILLIS = 1_000;
 
     @Inject
     Settings settings;
@@ -277,12 +275,14 @@ public class GracefulShutdown {
                     new Object[] {farewell.closeFailures(), farewell.leftOpen()});
         }
 
-        // 6. Before a halt, the clients' answers to the close: Liberty keeps each connection until
-        //    its client answers, and a halt while the answer is on its way resets the connection.
-        //    (Liberty's own stop waits for them in its quiesce; see docs/LIBERTY-FACTS.md.)
-        long replyDeadline = Math.min(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_REPLY_WAIT_MILLIS),
-                deadline - TimeUnit.MILLISECONDS.toNanos(RESERVE_MILLIS));
-        if (beforeHalt && ownSockets) {
+        // 6. The clients' answers to the close, until the close deadline: an answer proves the
+        //    client has read its bye. A client that reads late (a busy JVM, a paused tab) still
+        //    holds the bye unread while it writes; ending its connection before it answers makes
+        //    the proxy (or the kernel) reset those writes, and a reset loses what it had not read
+        //    yet (docs/LIBERTY-FACTS.md, "A reset before the bye is read"). Healthy clients answer
+        //    within milliseconds, so this wait costs only what the slowest reader needs.
+        long replyDeadline = closeDeadline;
+        if (ownSockets) {
             int stillOpen = WebSocketConnection.awaitOpenAtMost(farewell.leftOpen(), replyDeadline);
             phases.put("socketsClosed", sinceMillis(start));
             EVENTS.log(Level.INFO, "ws_shutdown_sockets_closed open={0,number,#} not_websocket=0 ports=own after_ms={1,number,#}",

@@ -269,7 +269,7 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
      */
     @Override
     public void close(CloseCode code, String reason) throws IOException {
-        if (!startClose(code, reason, null)) {
+        if (!startClose(code, reason, closeTimeoutMillis, null)) {
             return;
         }
         if (opening) {
@@ -292,11 +292,14 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
 
     /**
      * Queues the close frame behind what is queued (the drain's bye) and returns at once: the
-     * writer task then sends both in one flush.
+     * writer task then sends both in one flush. The answer is awaited until the given deadline
+     * (the drain's), not only the close timeout: a client that reads late must not have its
+     * connection ended before it has read what came before the close frame.
      */
     @Override
-    public void queueClose(CloseCode code, String reason, Consumer<Throwable> written) {
-        if (!startClose(code, reason, written)) {
+    public void queueClose(CloseCode code, String reason, long answerDeadlineNanos, Consumer<Throwable> written) {
+        long answerMillis = Math.max(closeTimeoutMillis, TimeUnit.NANOSECONDS.toMillis(answerDeadlineNanos - System.nanoTime()));
+        if (!startClose(code, reason, answerMillis, written)) {
             written.accept(new IOException("the connection is already closing"));
         }
     }
@@ -310,7 +313,7 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
      * Queues the close frame (once) and arms the close timeout; false if a close was already
      * under way or the connection has ended.
      */
-    private boolean startClose(CloseCode code, String reason, Consumer<Throwable> written) {
+    private boolean startClose(CloseCode code, String reason, long answerMillis, Consumer<Throwable> written) {
         synchronized (this) {
             if (closeSent || ended) {
                 return false;
@@ -323,13 +326,13 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
             } else {
                 closeWritten.completeExceptionally(failure);
             }
+            // The TCP connection stays whole until the client answers (or the close timeout):
+            // a client that reads late may still be writing, and once the stream has ended a
+            // proxy or the kernel answers its writes with a reset, which the JDK's client (and
+            // others) act on before delivering the frames it has not read yet: the bye among
+            // them (docs/LIBERTY-FACTS.md, "A reset before the bye is read").
             if (closeReceived || failure != null) {
                 end();
-            } else {
-                // Nothing follows a close frame (RFC 6455 5.5.1): the end of the stream goes
-                // right behind it, so the client can finish the handshake and hang up without
-                // waiting for this server to read its answer. The reading side stays open for it.
-                TcpClose.shutdownOutput(TcpClose.socket(connection));
             }
             if (written != null) {
                 written.accept(failure);
@@ -337,11 +340,11 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
         });
         scheduleQuietly(() -> {
             if (!isEnded()) {
-                LOG.log(Level.FINE, "connection {0}: no close reply within {1} ms, ending it", new Object[] {id, closeTimeoutMillis});
+                LOG.log(Level.FINE, "connection {0}: no close reply within {1} ms, ending it", new Object[] {id, answerMillis});
                 end();
                 report(1006, "no close reply");
             }
-        });
+        }, answerMillis);
         return true;
     }
 
@@ -357,9 +360,9 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
     }
 
     /** Runs the close timeout unless the timer is gone (application stop ends every connection). */
-    private void scheduleQuietly(Runnable timeout) {
+    private void scheduleQuietly(Runnable timeout, long millis) {
         try {
-            timers.schedule(timeout, closeTimeoutMillis, TimeUnit.MILLISECONDS);
+            timers.schedule(timeout, millis, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             LOG.log(Level.FINEST, "connection {0}: no close timer, the application is stopping", id);
         }
@@ -666,7 +669,15 @@ public class WebSocketConnection implements HttpUpgradeHandler, Peer {
         }
         closeWritten.completeExceptionally(new IOException("connection ended"));
         boolean handshakeDone = closeReceived && !closeWritten.isCompletedExceptionally();
-        if (connection != null && !(processEnding && closeNow && handshakeDone)) {
+        if (connection != null && processEnding && closeNow && handshakeDone) {
+            // Left to the process exit; the client, whose answer has been read, gets the end of
+            // the stream now rather than at the exit.
+            try {
+                writers.execute(() -> TcpClose.shutdownOutput(TcpClose.socket(connection)));
+            } catch (RejectedExecutionException e) {
+                LOG.log(Level.FINEST, "connection {0}: left to the process exit", id);
+            }
+        } else if (connection != null) {
             try {
                 if (closeNow) {
                     writers.execute(this::closeConnection);
