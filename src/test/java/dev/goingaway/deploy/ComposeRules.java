@@ -78,6 +78,13 @@ final class ComposeRules {
                         + "): the app must say bye itself");
             }
         }
+        // A survivor's check waits in the same queue as the reconnect storm's upgrades (up to 7.5 s
+        // at 5,000 clients): a check timeout of 'inter' (the default) takes it out of service.
+        Duration check = h.setting(backend, "timeout", "check").map(l -> Durations.haproxy(l.get(2))).orElse(Duration.ZERO);
+        if (check.compareTo(Duration.ofSeconds(5)) < 0) {
+            p.add("haproxy.cfg sets no 'timeout check' of at least 5s (got " + check + "): a survivor busy with a "
+                    + "rollover's reconnects would fail its check and be taken out");
+        }
         List<String> defaults = backend.line("default-server").orElse(List.of());
         for (List<String> server : backend.all("server")) {
             Duration inter = Durations.haproxy(HaproxyConfig.option(server, "inter").or(() -> HaproxyConfig.option(defaults, "inter")).orElse("2s"));

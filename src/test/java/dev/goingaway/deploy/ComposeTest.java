@@ -197,6 +197,9 @@ class ComposeTest {
         HaproxyConfig slow = HaproxyConfig.parse(cfg.replace("inter 1s fall 1", "inter 2s fall 3"));
         assertTrue(ComposeRules.drainVersusHealthCheck(compose, slow).stream().anyMatch(p -> p.contains("shorter than HAProxy needs")),
                 "a check slower than the drain delay is reported");
+        HaproxyConfig impatient = HaproxyConfig.parse(cfg.replace("timeout check 5s", ""));
+        assertTrue(ComposeRules.drainVersusHealthCheck(compose, impatient).stream().anyMatch(p -> p.contains("timeout check")),
+                "a check timeout of 'inter' (no 'timeout check') is reported: a busy survivor would be taken out");
         HaproxyConfig shortTunnel = HaproxyConfig.parse(cfg.replace("timeout tunnel 1h", "timeout tunnel 30s"));
         assertFalse(ComposeRules.tunnelTimeout(compose, shortTunnel).isEmpty(), "a tunnel timeout near the ping interval is reported");
     }

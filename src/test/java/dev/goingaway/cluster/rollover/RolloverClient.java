@@ -502,6 +502,11 @@ final class RolloverClient {
         return state == State.OPEN && outstanding == 0 && resend == 0;
     }
 
+    /** When this client last read a bye (System.nanoTime()), 0 if never. */
+    synchronized long lastByeNanos() {
+        return lastByeNanos;
+    }
+
     synchronized int ackedCount() {
         return acked.cardinality();
     }

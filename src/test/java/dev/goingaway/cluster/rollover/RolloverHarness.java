@@ -83,7 +83,7 @@ public final class RolloverHarness {
             for (int round = 1; round <= size.rollovers(); round++) {
                 String nextSlot = other(servingSlot);
                 nextReady.join();
-                report.rounds.add(rollOver(fleet, serving, next, round));
+                report.rounds.add(rollOver(fleet, proxy, nextSlot, serving, next, round));
                 serving.close(); // exited already; makes sure of it
                 serving = next;
                 servingSlot = nextSlot;
@@ -138,9 +138,11 @@ public final class RolloverHarness {
         });
     }
 
-    private RolloverReport.Round rollOver(Fleet fleet, LibertyProcess old, LibertyProcess next, int round)
-            throws InterruptedException {
+    private RolloverReport.Round rollOver(Fleet fleet, HaProxy proxy, String nextSlot, LibertyProcess old, LibertyProcess next,
+                                          int round) throws InterruptedException {
         int moving = (int) fleet.count(c -> c.openOn(old.name()));
+        int logFrom = proxy.log().length();
+        long sigtermWall = System.currentTimeMillis();
         long sigterm = System.nanoTime();
         old.sigterm();
         int exit = old.awaitExit(Duration.ofSeconds(20));
@@ -150,10 +152,16 @@ public final class RolloverHarness {
         long lastWelcome = fleet.welcomes().stream().filter(w -> w.instance().equals(next.name()) && w.nanos() >= sigterm)
                 .mapToLong(Fleet.Welcome::nanos).max().orElse(sigterm);
         int peak = fleet.peakHandshakesPerSecond(next.name(), sigterm);
-        LOG.log(Level.INFO, "rollover {0}: {1} -> {2}, {3} clients moved in {4} ms, peak {5} handshakes/s",
-                new Object[] {round, old.name(), next.name(), moving, (lastWelcome - sigterm) / 1_000_000, peak});
+        ProxyView seen = ProxyView.of(proxy.log().substring(logFrom), nextSlot, sigtermWall);
+        // The server writes every bye within about a second; a client JVM that lags reads them later.
+        long lastByeRead = fleet.clients().stream().mapToLong(RolloverClient::lastByeNanos).max().orElse(sigterm);
+        long lastByeReadMillis = Math.max(0, lastByeRead - sigterm) / 1_000_000;
+        LOG.log(Level.INFO, "rollover {0}: {1} -> {2}, {3} clients moved in {4} ms, peak {5} handshakes/s; last bye read by its client"
+                        + " {6} ms after SIGTERM; {7}",
+                new Object[] {round, old.name(), next.name(), moving, (lastWelcome - sigterm) / 1_000_000, peak, lastByeReadMillis,
+                        seen.describe()});
         return new RolloverReport.Round(round, old.name(), next.name(), exit, exitMillis, (lastWelcome - sigterm) / 1_000_000,
-                peak, moving);
+                peak, moving, lastByeReadMillis, seen);
     }
 
     /** Waits until every client has had {@code more} messages acknowledged since now. */
