@@ -55,7 +55,8 @@ final class Farewell {
         this.stuckClosers = stuckClosers;
     }
 
-    Result run(Collection<ChatClient> clients, long spreadMillis, long byeDeadlineNanos, long closeDeadlineNanos) {
+    Result run(Collection<ChatClient> clients, long spreadMillis, long byeDeadlineNanos, long closeDeadlineNanos,
+               long answerDeadlineNanos) {
         AtomicInteger byes = new AtomicInteger();
         AtomicInteger byeFailures = new AtomicInteger();
         AtomicInteger closed = new AtomicInteger();
@@ -78,7 +79,7 @@ final class Farewell {
             CompletableFuture<Void> queuedClose = null;
             if (client.canQueueClose()) {
                 bye = new CompletableFuture<>();
-                queuedClose = client.sendLastThenClose(chat.encode(byeFrame), CloseCode.GOING_AWAY, REASON, closeDeadlineNanos, bye)
+                queuedClose = client.sendLastThenClose(chat.encode(byeFrame), CloseCode.GOING_AWAY, REASON, answerDeadlineNanos, bye)
                         .handle((v, e) -> {
                             closeOutcome(client, e, closed, closeFailures, lastClose);
                             return null;

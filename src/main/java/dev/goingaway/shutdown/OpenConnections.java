@@ -112,6 +112,12 @@ final class OpenConnections {
             // on a loaded machine). Polls are spaced by four times their cost, 20 to 100 ms.
             long pause = Math.max(POLL_NANOS, Math.min(4 * cost, MAX_POLL_NANOS));
             LockSupport.parkNanos(Math.min(pause, deadlineNanos - System.nanoTime()));
+            // A read that cannot end before the deadline is not started: at 5,000 clients behind a
+            // proxy on this host one read took 0.45-0.72 s, and a read begun just before the
+            // deadline kept the drain past the watchdog's 9 s twice in five rollovers.
+            if (deadlineNanos - System.nanoTime() < 2 * cost) {
+                break;
+            }
             t0 = System.nanoTime();
             open = count();
             cost = System.nanoTime() - t0;

@@ -45,8 +45,12 @@ import dev.goingaway.testing.LibertyProcess;
  */
 class LateReaderIT {
 
-    /** How far behind the clients read: more than a healthy client ever needs, well inside the drain. */
-    private static final Duration LAG = Duration.ofMillis(6_000);
+    /**
+     * How far behind the clients read: more than a healthy client ever needs, more than HAProxy's
+     * {@code timeout client-fin} (5 s, which starts when the server ends its stream), and inside
+     * the drain's wait for the answers (6.5 s after SIGTERM by default).
+     */
+    private static final Duration LAG = Duration.ofMillis(5_500);
     private static final int CLIENTS = 20;
 
     @Test

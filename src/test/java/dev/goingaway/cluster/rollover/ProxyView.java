@@ -30,8 +30,12 @@ record ProxyView(int upgrades, long lastUpgradeMillis, long maxServerMillis, int
             "\\[(\\d{2}/\\w{3}/\\d{4}:\\d{2}:\\d{2}:\\d{2}\\.\\d{3})] \\S+ \\S+/(\\S+) (-?\\d+)/(-?\\d+)/(-?\\d+)/(-?\\d+)/(-?\\d+) (\\d{3}) ");
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss.SSS", Locale.ENGLISH);
 
-    /** Reads {@code log} (the part written during this rollover) for connections accepted from {@code sinceMillis} on. */
-    static ProxyView of(String log, String newSlot, long sinceMillis) {
+    /**
+     * Reads {@code log} for the connections accepted from {@code sinceMillis} (the SIGTERM) until
+     * {@code untilMillis} (the next one). Health-check timeouts have no time in the log: those of
+     * the whole run are counted.
+     */
+    static ProxyView of(String log, String newSlot, long sinceMillis, long untilMillis) {
         int upgrades = 0;
         long last = -1;
         long maxServer = 0;
@@ -48,7 +52,7 @@ record ProxyView(int upgrades, long lastUpgradeMillis, long maxServerMillis, int
                 continue;
             }
             long accepted = LocalDateTime.parse(m.group(1), DATE).atZone(ZoneId.systemDefault()).toInstant().toEpochMilli();
-            if (accepted < sinceMillis) {
+            if (accepted < sinceMillis || accepted >= untilMillis) {
                 continue;
             }
             String server = m.group(2);
@@ -72,7 +76,7 @@ record ProxyView(int upgrades, long lastUpgradeMillis, long maxServerMillis, int
 
     String describe() {
         return String.format("proxy: %d upgrades, last answered %d ms after SIGTERM, longest wait for the new instance's 101 %d ms,"
-                        + " %d connects retried (>= 1 s), %d proxy errors, %d health-check timeouts",
+                        + " %d connects retried (>= 1 s), %d proxy errors, %d health-check timeouts in the run",
                 upgrades, lastUpgradeMillis, maxServerMillis, retriedConnects, proxyErrors, checkTimeouts);
     }
 }

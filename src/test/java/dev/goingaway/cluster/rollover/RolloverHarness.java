@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import dev.goingaway.testing.Await;
 import dev.goingaway.testing.FreePort;
 import dev.goingaway.testing.HaProxy;
 import dev.goingaway.testing.LibertyProcess;
@@ -64,6 +65,7 @@ public final class RolloverHarness {
         Map<String, Integer> idle = new LinkedHashMap<>();
         SLOTS.forEach(s -> idle.put(s, FreePort.pick())); // nothing listens there yet: both slots DOWN
         List<LibertyProcess> servers = new ArrayList<>();
+        List<Signal> signals = new ArrayList<>();
         try (RedisProcess redis = RedisProcess.start(0);
              HaProxy proxy = HaProxy.start(idle);
              Fleet fleet = new Fleet(proxy.ws(null), size.pauseMillis())) {
@@ -83,7 +85,8 @@ public final class RolloverHarness {
             for (int round = 1; round <= size.rollovers(); round++) {
                 String nextSlot = other(servingSlot);
                 nextReady.join();
-                report.rounds.add(rollOver(fleet, proxy, nextSlot, serving, next, round));
+                signals.add(new Signal(System.currentTimeMillis(), nextSlot));
+                report.rounds.add(rollOver(fleet, serving, next, round));
                 serving.close(); // exited already; makes sure of it
                 serving = next;
                 servingSlot = nextSlot;
@@ -97,6 +100,7 @@ public final class RolloverHarness {
             fleet.stopTalking();
             fleet.awaitAll("every message answered", RolloverClient::settled, Duration.ofSeconds(30));
             List<RolloverClient.Snapshot> snapshots = fleet.clients().stream().map(RolloverClient::snapshot).toList();
+            readProxyLog(fleet, proxy, signals, report);
             Map<String, Long> stored = awaitStoredTotals(redis, snapshots);
             report.add(snapshots, stored);
             report.durationMillis = (System.nanoTime() - runStart) / 1_000_000;
@@ -138,11 +142,40 @@ public final class RolloverHarness {
         });
     }
 
-    private RolloverReport.Round rollOver(Fleet fleet, HaProxy proxy, String nextSlot, LibertyProcess old, LibertyProcess next,
-                                          int round) throws InterruptedException {
+    /** When a rollover's SIGTERM was sent (wall clock, as HAProxy logs) and which slot took the clients. */
+    private record Signal(long epochMillis, String newSlot) {
+    }
+
+    /**
+     * HAProxy logs a connection when it ends, so a rollover's upgrades are in its log only once
+     * their clients have gone: the fleet is closed first, and each rollover's view is read from
+     * the connections accepted between its SIGTERM and the next one.
+     */
+    private static void readProxyLog(Fleet fleet, HaProxy proxy, List<Signal> signals, RolloverReport report)
+            throws InterruptedException {
+        fleet.close();
+        try {
+            Await.until("haproxy has logged every connection", Duration.ofSeconds(30), () -> {
+                try {
+                    return proxy.command("show info").lines().anyMatch(l -> l.equals("CurrConns: 0"));
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
+        } catch (AssertionError e) {
+            LOG.log(Level.WARNING, "reading the proxy log with connections still open: {0}", e.getMessage());
+        }
+        String log = proxy.log();
+        for (int i = 0; i < signals.size(); i++) {
+            long until = i + 1 < signals.size() ? signals.get(i + 1).epochMillis() : Long.MAX_VALUE;
+            ProxyView view = ProxyView.of(log, signals.get(i).newSlot(), signals.get(i).epochMillis(), until);
+            report.rounds.set(i, report.rounds.get(i).withProxy(view));
+        }
+    }
+
+    private RolloverReport.Round rollOver(Fleet fleet, LibertyProcess old, LibertyProcess next, int round)
+            throws InterruptedException {
         int moving = (int) fleet.count(c -> c.openOn(old.name()));
-        int logFrom = proxy.log().length();
-        long sigtermWall = System.currentTimeMillis();
         long sigterm = System.nanoTime();
         old.sigterm();
         int exit = old.awaitExit(Duration.ofSeconds(20));
@@ -152,16 +185,14 @@ public final class RolloverHarness {
         long lastWelcome = fleet.welcomes().stream().filter(w -> w.instance().equals(next.name()) && w.nanos() >= sigterm)
                 .mapToLong(Fleet.Welcome::nanos).max().orElse(sigterm);
         int peak = fleet.peakHandshakesPerSecond(next.name(), sigterm);
-        ProxyView seen = ProxyView.of(proxy.log().substring(logFrom), nextSlot, sigtermWall);
         // The server writes every bye within about a second; a client JVM that lags reads them later.
         long lastByeRead = fleet.clients().stream().mapToLong(RolloverClient::lastByeNanos).max().orElse(sigterm);
         long lastByeReadMillis = Math.max(0, lastByeRead - sigterm) / 1_000_000;
         LOG.log(Level.INFO, "rollover {0}: {1} -> {2}, {3} clients moved in {4} ms, peak {5} handshakes/s; last bye read by its client"
-                        + " {6} ms after SIGTERM; {7}",
-                new Object[] {round, old.name(), next.name(), moving, (lastWelcome - sigterm) / 1_000_000, peak, lastByeReadMillis,
-                        seen.describe()});
+                        + " {6} ms after SIGTERM",
+                new Object[] {round, old.name(), next.name(), moving, (lastWelcome - sigterm) / 1_000_000, peak, lastByeReadMillis});
         return new RolloverReport.Round(round, old.name(), next.name(), exit, exitMillis, (lastWelcome - sigterm) / 1_000_000,
-                peak, moving, lastByeReadMillis, seen);
+                peak, moving, lastByeReadMillis, null);
     }
 
     /** Waits until every client has had {@code more} messages acknowledged since now. */

@@ -19,6 +19,11 @@ final class RolloverReport {
     /** One instance replaced by another. */
     record Round(int number, String from, String to, int exitCode, long exitMillis, long reestablishedMillis,
                  int peakHandshakesPerSecond, int clientsMoved, long lastByeReadMillis, ProxyView proxy) {
+
+        Round withProxy(ProxyView view) {
+            return new Round(number, from, to, exitCode, exitMillis, reestablishedMillis, peakHandshakesPerSecond, clientsMoved,
+                    lastByeReadMillis, view);
+        }
     }
 
     /** A named pass/fail check with the numbers behind it. */
@@ -163,7 +168,8 @@ final class RolloverReport {
                             + " peak %d handshakes/s on %s, old instance exit %d after %d ms%n",
                     r.number(), r.from(), r.to(), r.clientsMoved(), r.reestablishedMillis(), r.peakHandshakesPerSecond(),
                     r.to(), r.exitCode(), r.exitMillis()));
-            b.append(String.format("  clients: last bye read %d ms after SIGTERM; %s%n", r.lastByeReadMillis(), r.proxy().describe()));
+            b.append(String.format("  clients: last bye read %d ms after SIGTERM; %s%n", r.lastByeReadMillis(),
+                    r.proxy() == null ? "proxy: not read" : r.proxy().describe()));
         }
         b.append(String.format("seen by clients: byes %d, refused with 1013 %d, handshakes failed or never welcomed %d,"
                         + " welcomed connections ended without bye %d, bye not followed by 1001 %d, unanswered for %d s on an open connection %d,"
