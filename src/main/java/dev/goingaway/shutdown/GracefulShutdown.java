@@ -46,7 +46,7 @@ import dev.goingaway.websocket.WebSocketConnection;
  *   <li>every session's total written to the store (pipelined, bounded) — before the byes, so
  *       a client that reconnects at once to another instance finds its total there;</li>
  *   <li>{@code bye} then close 1001 to every connection, in parallel, bounded;</li>
- *   <li>the clients' answers to the close awaited, until the close deadline: a connection ended
+ *   <li>the clients' answers to the close awaited, bounded: a connection ended
  *       before its client answered can lose the bye of a client that reads late (on the Jakarta
  *       transport, where Liberty owns the sockets, only before a halt);</li>
  *   <li>anything still pending written, and the report stored;</li>
@@ -282,7 +282,7 @@ public class GracefulShutdown {
                     new Object[] {farewell.closeFailures(), farewell.leftOpen()});
         }
 
-        // 6. The clients' answers to the close, until the close deadline: an answer proves the
+        // 6. The clients' answers to the close, until the answer deadline: an answer proves the
         //    client has read its bye. A client that reads late (a busy JVM, a paused tab) still
         //    holds the bye unread while it writes; ending its connection before it answers makes
         //    the proxy (or the kernel) reset those writes, and a reset loses what it had not read

@@ -7,7 +7,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -15,6 +21,8 @@ import java.util.logging.Logger;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+
+import dev.goingaway.DaemonThreads;
 
 /**
  * The server's TCP connections still open, counted in the kernel's socket tables
@@ -43,6 +51,8 @@ final class OpenConnections {
     /** How often the tables are read while waiting; one read of 10,000 sockets takes ~5 ms. */
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** The first count is waited for at least this long, even past the deadline. */
+    private static final long FIRST_READ_FLOOR_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final Set<Integer> ports;
     private int polls;
@@ -100,31 +110,56 @@ final class OpenConnections {
      * Returns the last count (-1 if connections cannot be counted here; nothing is waited then).
      */
     int awaitAtMost(int expected, long deadlineNanos) {
-        long t0 = System.nanoTime();
-        int open = count();
-        long cost = System.nanoTime() - t0;
-        polls = 1;
-        pollNanos = cost;
-        while (open > expected && System.nanoTime() < deadlineNanos) {
-            // Reading the table is not free: with 10,000 connections (20,000 rows when the clients
-            // are on the same host) one read costs milliseconds of CPU that the clients need to
-            // answer the close (~35 ms of kernel time for 36,000 rows here, 0.3-0.4 s of wall time
-            // on a loaded machine). Polls are spaced by four times their cost, 20 to 100 ms.
-            long pause = Math.max(POLL_NANOS, Math.min(4 * cost, MAX_POLL_NANOS));
-            LockSupport.parkNanos(Math.min(pause, deadlineNanos - System.nanoTime()));
-            // A read that cannot end before the deadline is not started: at 5,000 clients behind a
-            // proxy on this host one read took 0.45-0.72 s, and a read begun just before the
-            // deadline kept the drain past the watchdog's 9 s twice in five rollovers.
-            if (deadlineNanos - System.nanoTime() < 2 * cost) {
-                break;
+        polls = 0;
+        pollNanos = 0;
+        // The reads run on a thread of their own and the wait for each ends at the deadline: on a
+        // machine loaded by a reconnect storm one read of the tables took 0.3-0.7 s, and once a
+        // read begun in time did not end before the watchdog's 9 s.
+        ExecutorService reader = Executors.newSingleThreadExecutor(DaemonThreads.named("goingaway-socket-tables-"));
+        try {
+            // The first count is always taken (it is what the caller reports), within a short floor.
+            int open = timedCount(reader, Math.max(deadlineNanos, System.nanoTime() + FIRST_READ_FLOOR_NANOS), -1);
+            long cost = polls == 0 ? 0 : pollNanos;
+            while (open > expected && System.nanoTime() < deadlineNanos) {
+                // Reading the table is not free: with 10,000 connections (20,000 rows when the clients
+                // are on the same host) one read costs milliseconds of CPU that the clients need to
+                // answer the close (~35 ms of kernel time for 36,000 rows here, 0.3-0.7 s of wall time
+                // on a loaded machine). Polls are spaced by four times their cost, 20 to 100 ms.
+                long pause = Math.max(POLL_NANOS, Math.min(4 * cost, MAX_POLL_NANOS));
+                LockSupport.parkNanos(Math.min(pause, deadlineNanos - System.nanoTime()));
+                // A read that cannot end before the deadline is not started.
+                if (deadlineNanos - System.nanoTime() < 2 * cost) {
+                    break;
+                }
+                long before = pollNanos;
+                open = timedCount(reader, deadlineNanos, open);
+                cost = pollNanos - before;
             }
-            t0 = System.nanoTime();
-            open = count();
-            cost = System.nanoTime() - t0;
-            polls++;
-            pollNanos += cost;
+            return open;
+        } finally {
+            reader.shutdownNow();
         }
-        return open;
+    }
+
+    /** One count, waited for until the deadline; {@code unknown} if it has not ended by then. */
+    private int timedCount(ExecutorService reader, long deadlineNanos, int unknown) {
+        long t0 = System.nanoTime();
+        Future<Integer> read = reader.submit((Callable<Integer>) this::count);
+        try {
+            int open = read.get(Math.max(0, deadlineNanos - t0), TimeUnit.NANOSECONDS);
+            polls++;
+            pollNanos += System.nanoTime() - t0;
+            return open;
+        } catch (TimeoutException e) {
+            read.cancel(true);
+            LOG.log(Level.FINE, "socket tables not read by the deadline ({0} ms)", (System.nanoTime() - t0) / 1_000_000);
+            return unknown;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return unknown;
+        } catch (ExecutionException e) {
+            return unknown;
+        }
     }
 
     /** Reads of the tables made by the last {@link #awaitAtMost}. */
