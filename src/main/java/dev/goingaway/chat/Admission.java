@@ -8,7 +8,7 @@ import dev.goingaway.InFlight;
 
 /**
  * Whether this instance still takes work, and how much it is doing right now. The drain flips
- * it to draining, then waits for the messages already being processed; every message that
+ * it to refusing new work, then waits for the messages already being processed; every message that
  * enters after the flip is answered {@code draining} instead of being processed. Because the
  * in-flight count is raised <em>before</em> the flag is read, no message can slip between
  * "the drain saw zero in flight" and "the drain sent bye".
@@ -17,41 +17,42 @@ import dev.goingaway.InFlight;
 public class Admission {
 
     private final InFlight inFlight = new InFlight();
-    private volatile boolean draining;
+    private volatile boolean refusingNew;
     private volatile boolean ready = true;
 
     /**
-     * Reports the instance as going away (readiness DOWN) while it still serves everything: the
-     * first step of a drain, before {@link #startDraining()}.
+     * The drain has begun: readiness DOWN while the instance still serves everything (the first
+     * step of a drain, before {@link #refuseNew()}).
      */
-    public void notReady() {
+    public void drainStarted() {
         ready = false;
     }
 
     /** Whether a drain has begun: readiness is DOWN for good, though work may still be taken. */
-    public boolean goingAway() {
+    public boolean draining() {
         return !ready;
     }
 
     /** Whether load balancers should send new clients here. */
     public boolean ready() {
-        return ready && !draining;
+        return ready && !refusingNew;
     }
 
     /** Stops admitting new connections and messages. Idempotent. */
-    public void startDraining() {
+    public void refuseNew() {
         ready = false;
-        draining = true;
+        refusingNew = true;
     }
 
-    public boolean draining() {
-        return draining;
+    /** Whether new connections and messages are refused (from the drain's third step on). */
+    public boolean refusingNew() {
+        return refusingNew;
     }
 
     /** Marks a message as in flight; pair with {@link #exit()}. Returns false if draining. */
     public boolean enter() {
         inFlight.enter();
-        if (draining) {
+        if (refusingNew) {
             exit();
             return false;
         }

@@ -8,13 +8,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import dev.goingaway.store.Tally;
 
 /**
- * One open WebSocket: which chat session it carries, in which room, its outbox and its rate
- * limit. State that must outlive the container's view of the socket lives here, not in the
- * session's user properties (Liberty may clear those while tearing a session down).
+ * The chat's state for one open connection: which session it carries, in which room, its outbox
+ * and its rate limit (docs/ARCHITECTURE.md, glossary). State that must outlive the container's
+ * view of the socket lives here, not in the container's per-connection properties (Liberty may
+ * clear those while tearing a connection down).
  */
 public final class ChatClient {
 
-    private final Peer ws;
+    private final Connection connection;
     private final String connectionId;
     private final String sessionId;
     private final String room;
@@ -25,14 +26,14 @@ public final class ChatClient {
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile long lastPongNanos;
 
-    ChatClient(Peer ws, String sessionId, String room, Tally tally, int sendQueueLimit, int rateLimit,
+    ChatClient(Connection connection, String sessionId, String room, Tally tally, int sendQueueLimit, int rateLimit,
                int maxMessageBytes) {
-        this.ws = ws;
-        this.connectionId = ws.id();
+        this.connection = connection;
+        this.connectionId = connection.id();
         this.sessionId = sessionId;
         this.room = room;
         this.tally = tally;
-        this.outbox = new Outbox(ws, sendQueueLimit);
+        this.outbox = new Outbox(connection, sendQueueLimit);
         long now = System.nanoTime();
         this.limiter = new RateLimiter(rateLimit, now);
         this.assembler = new MessageAssembler(maxMessageBytes);
@@ -71,26 +72,20 @@ public final class ChatClient {
         return outbox.seal(frame);
     }
 
-    /** Whether {@link #sendLastThenClose} can be used on this connection's transport. */
-    public boolean canQueueClose() {
-        return ws.canQueueClose();
-    }
-
     /**
      * Queues the last frame and, right behind it, the close frame, without blocking (the
      * transport writes both in one go when it can). Returns the close frame's future; the last
-     * frame's goes to {@code lastWritten}. The client's answer to the close is awaited until
-     * {@code answerDeadlineNanos}. Only where {@link #canQueueClose()}.
+     * frame's goes to {@code lastWritten}. See {@link Connection#queueClose} for the deadlines.
      */
-    public CompletableFuture<Void> sendLastThenClose(String frame, CloseCode code, String reason, long answerDeadlineNanos,
-                                                     CompletableFuture<Void> lastWritten) {
+    public CompletableFuture<Void> sendLastThenClose(String frame, CloseCode code, String reason, long lastFrameDeadlineNanos,
+                                                     long answerDeadlineNanos, CompletableFuture<Void> lastWritten) {
         CompletableFuture<Void> closed = new CompletableFuture<>();
         outbox.seal(frame, () -> {
             if (!closing.compareAndSet(false, true)) {
                 closed.completeExceptionally(new IllegalStateException("already closing"));
                 return;
             }
-            ws.queueClose(code, reason, answerDeadlineNanos, failure -> {
+            connection.queueClose(code, reason, lastFrameDeadlineNanos, answerDeadlineNanos, failure -> {
                 outbox.close();
                 if (failure == null) {
                     closed.complete(null);
@@ -160,8 +155,8 @@ public final class ChatClient {
             return false;
         }
         try {
-            if (ws.isOpen()) {
-                ws.close(code, reason);
+            if (connection.isOpen()) {
+                connection.close(code, reason);
             }
             return true;
         } finally {
@@ -170,13 +165,13 @@ public final class ChatClient {
     }
 
     /**
-     * Ends the connection without waiting for its close handshake (see {@link Peer#abort});
+     * Ends the connection without waiting for its close handshake (see {@link Connection#abort});
      * returns whether the transport could.
      */
     public boolean abort(String why) {
         closing.set(true);
         try {
-            return ws.abort(why);
+            return connection.abort(why);
         } finally {
             outbox.close();
         }

@@ -15,7 +15,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonValue;
 
-import dev.goingaway.cluster.ClusterBus;
 import dev.goingaway.DaemonThreads;
 import dev.goingaway.config.Settings;
 import dev.goingaway.store.SessionTotals;
@@ -28,7 +27,7 @@ import dev.goingaway.store.Tally;
  * {@link SessionRegistry} and {@link SessionTotals}; the endpoint only forwards.
  */
 @ApplicationScoped
-public class ChatService {
+public class ChatService implements ConnectionEvents {
 
     private static final Logger LOG = Logger.getLogger(ChatService.class.getName());
 
@@ -51,7 +50,7 @@ public class ChatService {
     Admission admission;
 
     @Inject
-    ClusterBus cluster;
+    FanOut fanOut;
 
     private FrameCodec codec;
     private ExecutorService closer;
@@ -65,21 +64,22 @@ public class ChatService {
     // ---- connection lifecycle -------------------------------------------------------------
 
     /** A handshake completed: refuse it with a close code, or register it and send welcome. */
-    public void open(Peer ws) {
-        if (admission.draining()) {
-            refuse(ws, "draining", CloseCode.TRY_AGAIN_LATER, "server is shutting down, reconnect to another instance");
+    @Override
+    public void open(Connection connection) {
+        if (admission.refusingNew()) {
+            refuse(connection, "draining", CloseCode.TRY_AGAIN_LATER, "server is shutting down, reconnect to another instance");
             return;
         }
-        if (!ws.originAllowed()) {
-            refuse(ws, "origin", CloseCode.POLICY, "origin not allowed");
-            LOG.log(Level.WARNING, "connection_refused reason=origin origin={0}", ws.origin());
+        if (!connection.originAllowed()) {
+            refuse(connection, "origin", CloseCode.POLICY, "origin not allowed");
+            LOG.log(Level.WARNING, "connection_refused reason=origin origin={0}", connection.origin());
             return;
         }
         if (registry.size() >= settings.maxConnections()) {
-            refuse(ws, "capacity", CloseCode.TRY_AGAIN_LATER, "instance is at its connection limit");
+            refuse(connection, "capacity", CloseCode.TRY_AGAIN_LATER, "instance is at its connection limit");
             return;
         }
-        String room = ws.param("room");
+        String room = connection.param("room");
         if (room == null) {
             room = Names.DEFAULT_ROOM;
         } else if (!Names.validRoom(room)) {
@@ -87,18 +87,18 @@ public class ChatService {
             metrics.refused("bad_room");
             String frame = codec.encode(new Frames.Error(null, ErrorCode.BAD_ROOM,
                     "room must be 1-64 characters of A-Z a-z 0-9 _ -"));
-            sendThenClose(ws, frame, CloseCode.POLICY, "invalid room");
+            sendThenClose(connection, frame, CloseCode.POLICY, "invalid room");
             return;
         }
 
-        String requested = ws.param("session");
+        String requested = connection.param("session");
         boolean resumed = requested != null && Names.validSession(requested);
         String sessionId = resumed ? requested : UUID.randomUUID().toString();
 
         Tally tally = registry.acquireTally(sessionId, id -> totals.open(id, resumed));
         ChatClient client;
         try {
-            client = new ChatClient(ws, sessionId, room, tally, settings.sendQueueLimit(), settings.rateLimit(),
+            client = new ChatClient(connection, sessionId, room, tally, settings.sendQueueLimit(), settings.rateLimit(),
                     settings.maxMessageBytes());
         } catch (RuntimeException e) {
             registry.release(sessionId);
@@ -108,10 +108,10 @@ public class ChatService {
         // The drain flips the flag and then takes its list of clients. A connection registered
         // before the flip is on that list and gets a bye; one that sees the flag here was
         // possibly registered too late for the list, so it refuses itself.
-        if (admission.draining()) {
+        if (admission.refusingNew()) {
             registry.remove(client.connectionId());
             client.gone();
-            refuse(ws, "draining", CloseCode.TRY_AGAIN_LATER, "server is shutting down, reconnect to another instance");
+            refuse(connection, "draining", CloseCode.TRY_AGAIN_LATER, "server is shutting down, reconnect to another instance");
             return;
         }
         metrics.opened();
@@ -124,8 +124,9 @@ public class ChatService {
     }
 
     /** The peer closed (or Liberty tore the socket down). */
-    public void closed(Peer ws, int code, String reason) {
-        ChatClient client = registry.remove(ws.id());
+    @Override
+    public void closed(Connection connection, int code, String reason) {
+        ChatClient client = registry.remove(connection.id());
         if (client != null) {
             client.gone();
             totals.left(client.tally());
@@ -136,9 +137,10 @@ public class ChatService {
     }
 
     /** A transport error; the container closes the socket after this, but do not rely on it. */
-    public void failed(Peer ws, Throwable error) {
-        ChatClient client = registry.remove(ws.id());
-        String who = client != null ? client.sessionId() : "(unregistered " + ws.id() + ")";
+    @Override
+    public void failed(Connection connection, Throwable error) {
+        ChatClient client = registry.remove(connection.id());
+        String who = client != null ? client.sessionId() : "(unregistered " + connection.id() + ")";
         if (client != null) {
             client.gone();
             totals.left(client.tally());
@@ -156,8 +158,9 @@ public class ChatService {
      * {@code MAX_MESSAGE_BYTES} is not held: the connection is closed with 1009, as Liberty
      * does itself for a single frame that is too large.
      */
-    public void receivePart(Peer ws, String part, boolean last) {
-        ChatClient client = registry.get(ws.id());
+    @Override
+    public void receivePart(Connection connection, String part, boolean last) {
+        ChatClient client = registry.get(connection.id());
         if (client == null) {
             return; // closed concurrently; nothing to answer on
         }
@@ -171,13 +174,13 @@ public class ChatService {
             return;
         }
         if (whole != null) {
-            receive(ws, whole);
+            receive(connection, whole);
         }
     }
 
     /** A text frame from a client: exactly one ack or error goes back, whatever it contains. */
-    public void receive(Peer ws, String text) {
-        ChatClient client = registry.get(ws.id());
+    public void receive(Connection connection, String text) {
+        ChatClient client = registry.get(connection.id());
         if (client == null) {
             return; // closed concurrently; nothing to answer on
         }
@@ -234,20 +237,22 @@ public class ChatService {
         String frame = codec.encode(new Frames.Message(client.room(), client.sessionId(), message.text(),
                 System.currentTimeMillis()));
         deliverToRoom(client.room(), frame);
-        cluster.publishRoom(client.room(), frame);
+        fanOut.publishRoom(client.room(), frame);
         ack(client, message.id(), total);
     }
 
-    /** A binary frame: not part of the protocol. */
-    public void binary(Peer ws) {
-        ChatClient client = registry.get(ws.id());
+    /** A binary message: not part of the protocol; its first frame closes the connection with 1003. */
+    @Override
+    public void binary(Connection connection, byte[] part, boolean first, boolean last) {
+        ChatClient client = first ? registry.get(connection.id()) : null;
         if (client != null) {
             closeAfterQueued(client, CloseCode.UNSUPPORTED_DATA, "binary frames are not supported");
         }
     }
 
-    public void pong(Peer ws) {
-        ChatClient client = registry.get(ws.id());
+    @Override
+    public void pong(Connection connection) {
+        ChatClient client = registry.get(connection.id());
         if (client != null) {
             client.ponged(System.nanoTime());
         }
@@ -373,21 +378,21 @@ public class ChatService {
                 .thenCompose(v -> closeAsync(client, code, reason));
     }
 
-    private void refuse(Peer ws, String why, CloseCode code, String reason) {
+    private void refuse(Connection connection, String why, CloseCode code, String reason) {
         metrics.refused(why);
         try {
-            ws.close(code, reason);
+            connection.close(code, reason);
         } catch (IOException e) {
-            LOG.log(Level.FINE, "refused connection {0} could not be closed cleanly: {1}", new Object[] {ws.id(), e.toString()});
+            LOG.log(Level.FINE, "refused connection {0} could not be closed cleanly: {1}", new Object[] {connection.id(), e.toString()});
         }
     }
 
-    private void sendThenClose(Peer ws, String frame, CloseCode code, String reason) {
-        ws.sendText(frame, failure -> closer.execute(() -> {
+    private void sendThenClose(Connection connection, String frame, CloseCode code, String reason) {
+        connection.sendText(frame, failure -> closer.execute(() -> {
             try {
-                ws.close(code, reason);
+                connection.close(code, reason);
             } catch (IOException e) {
-                LOG.log(Level.FINE, "connection {0} could not be closed cleanly: {1}", new Object[] {ws.id(), e.toString()});
+                LOG.log(Level.FINE, "connection {0} could not be closed cleanly: {1}", new Object[] {connection.id(), e.toString()});
             }
         }));
     }

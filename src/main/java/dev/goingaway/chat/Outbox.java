@@ -9,7 +9,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * A session's outgoing frames, sent one at a time through the {@link Peer}'s asynchronous write and
+ * A session's outgoing frames, sent one at a time through the {@link Connection}'s asynchronous write and
  * bounded in length. Nothing ever waits on a client's socket: a client that stops reading
  * fills its own outbox, {@link #offer} then refuses, and the caller closes that client
  * without slowing anyone else. Frames leave in the order they were offered, so an {@code ack}
@@ -41,7 +41,7 @@ public final class Outbox {
     private record Pending(String text, CompletableFuture<Void> done, Runnable handedOver) {
     }
 
-    private final Peer remote;
+    private final Connection remote;
     private final int limit;
     private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger size = new AtomicInteger();
@@ -52,7 +52,7 @@ public final class Outbox {
     private volatile Thread pumping;
     private volatile long lastProgressNanos = System.nanoTime();
 
-    public Outbox(Peer remote, int limit) {
+    public Outbox(Connection remote, int limit) {
         this.remote = remote;
         this.limit = limit;
     }

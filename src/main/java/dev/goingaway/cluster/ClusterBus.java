@@ -18,11 +18,11 @@ import jakarta.inject.Inject;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.metrics.Counter;
 import org.eclipse.microprofile.metrics.MetricRegistry;
 
 import dev.goingaway.chat.ChatService;
+import dev.goingaway.chat.FanOut;
 import dev.goingaway.config.Settings;
 import dev.goingaway.store.RedisUrl;
 
@@ -38,7 +38,7 @@ import dev.goingaway.store.RedisUrl;
  * {@code cluster_received}, {@code cluster_resubscribes}, gauge {@code cluster_publish_queue}.
  */
 @ApplicationScoped
-public class ClusterBus {
+public class ClusterBus implements FanOut {
 
     private static final Logger LOG = Logger.getLogger(ClusterBus.class.getName());
     /** How long a broadcast waits for the other instances to say how many sessions they reached. */
@@ -58,11 +58,6 @@ public class ClusterBus {
 
     @Inject
     MetricRegistry metrics;
-
-    /** {@code CLUSTER_CHANNEL}: the pub/sub channel; deployments sharing one Redis need their own. */
-    @Inject
-    @ConfigProperty(name = "cluster.channel", defaultValue = "goingaway:fanout")
-    String channel;
 
     private Jsonb jsonb;
     private Relay relay;
@@ -97,7 +92,7 @@ public class ClusterBus {
         publishFailures = metrics.counter("cluster_publish_failures");
         received = metrics.counter("cluster_received");
         resubscribes = metrics.counter("cluster_resubscribes");
-        bus = new RedisBus(RedisUrl.parse(url.get()), settings.redisTimeout(), channel, new Events(), appThreads());
+        bus = new RedisBus(RedisUrl.parse(url.get()), settings.redisTimeout(), settings.clusterChannel(), new Events(), appThreads());
         relay.attach(bus);
         metrics.gauge("cluster_bus_up", this, b -> b.bus.up() ? 1 : 0);
         metrics.gauge("cluster_publish_queue", this, b -> b.bus.queued());
@@ -120,7 +115,8 @@ public class ClusterBus {
         LOG.log(Level.FINE, "cluster bus started: {0}", status());
     }
 
-    /** A room message this instance has delivered to its own sessions: send it to the others. */
+    /** A room message this instance has delivered to its own connections: send it to the others. */
+    @Override
     public void publishRoom(String room, String frame) {
         if (relay != null) {
             relay.publishRoom(room, frame);

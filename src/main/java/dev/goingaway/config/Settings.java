@@ -16,9 +16,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * The service's settings in one place, each with the environment variable that sets it.
  * Values are read once at startup; a bad value fails the deployment with the key's name
- * instead of surfacing later as a strange timeout. One setting lives elsewhere because it is
- * needed before CDI starts: {@code WS_TRANSPORT}, in
- * {@link dev.goingaway.websocket.TransportSelection}.
+ * instead of surfacing later as a strange timeout. The transports' own settings sit with
+ * their transport: {@code WS_TRANSPORT} (read before CDI starts, in
+ * {@code dev.goingaway.transport.TransportSelection}) and {@code SHUTDOWN_CLOSE_THREADS}
+ * ({@code dev.goingaway.transport.jakarta.JakartaTransport}).
  */
 @ApplicationScoped
 public class Settings {
@@ -87,9 +88,9 @@ public class Settings {
     @Inject @ConfigProperty(name = "shutdown.exit", defaultValue = "halt")
     String shutdownExit;
 
-    /** {@code SHUTDOWN_CLOSE_THREADS}: parallel closes in the drain on the Jakarta transport (Liberty's close mostly waits). */
-    @Inject @ConfigProperty(name = "shutdown.close.threads", defaultValue = "128")
-    int shutdownCloseThreads;
+    /** {@code CLUSTER_CHANNEL}: the pub/sub channel; deployments sharing one Redis need their own. */
+    @Inject @ConfigProperty(name = "cluster.channel", defaultValue = "goingaway:fanout")
+    String clusterChannel;
 
     /** {@code INSTANCE_ID}: this instance's name in frames and logs; default host name + random. */
     @Inject @ConfigProperty(name = "instance.id")
@@ -167,8 +168,8 @@ public class Settings {
         return mode.equals("halt");
     }
 
-    public int shutdownCloseThreads() {
-        return Math.max(1, shutdownCloseThreads);
+    public String clusterChannel() {
+        return clusterChannel;
     }
 
     public int sendQueueLimit() {

@@ -34,8 +34,8 @@ public class ReadinessCheck implements HealthCheck {
                 .status(admission.ready())
                 // DOWN from the drain's first step on; new connections and messages are refused
                 // only from its third (after SHUTDOWN_DRAIN_DELAY).
-                .withData("draining", admission.goingAway())
-                .withData("refusingNew", admission.draining())
+                .withData("draining", admission.draining())
+                .withData("refusingNew", admission.refusingNew())
                 .withData("sessions", sessions.size())
                 .withData("store", store.store())
                 .withData("storeReachable", store.reachable())

@@ -8,7 +8,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
+import java.util.function.Function;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -19,17 +19,17 @@ import java.util.logging.Logger;
 
 
 import dev.goingaway.chat.ChatClient;
-import dev.goingaway.chat.ChatService;
 import dev.goingaway.chat.CloseCode;
 import dev.goingaway.chat.Frames;
 
 /**
  * Says goodbye to a set of connections: a {@code bye} to each (queued behind its pending acks,
- * so it is the last data frame), then close 1001 as soon as that bye is written. Byes go out
- * in parallel through each connection's outbox; closes run on a pool, because Liberty's
- * {@code close()} is synchronous and costs most of the time. A connection whose bye is not
- * written by {@code byeDeadline} (a client that stopped reading) is closed without it on a
- * separate pool, so a stuck peer never delays the others.
+ * so it is the last data frame), then close 1001 right behind it. Byes go out in parallel
+ * through each connection's outbox, and each connection closes as soon as its bye is written
+ * ({@link dev.goingaway.chat.Connection#queueClose}: the servlet transport writes both in one
+ * go; Liberty's Jakarta close runs on that transport's pools). A connection whose bye is not
+ * written by the bye deadline (a client that stopped reading) has its own, shorter wait for its
+ * close, so a stuck client never delays the others; whoever has not closed by the end is ended.
  */
 final class Farewell {
 
@@ -42,21 +42,16 @@ final class Farewell {
 
     private static final String REASON = "server shutting down";
 
-    /** How long the close of a client that missed its bye may take before it is given up. */
-    static final long STUCK_CLOSE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private final Function<Object, String> encoder;
 
-    private final ChatService chat;
-    private final ExecutorService closers;
-    private final ExecutorService stuckClosers;
-
-    Farewell(ChatService chat, ExecutorService closers, ExecutorService stuckClosers) {
-        this.chat = chat;
-        this.closers = closers;
-        this.stuckClosers = stuckClosers;
+    /** {@code encoder} turns the bye into its text frame (the chat's codec). */
+    Farewell(Function<Object, String> encoder) {
+        this.encoder = encoder;
     }
 
-    Result run(Collection<ChatClient> clients, long spreadMillis, long byeDeadlineNanos, long closeDeadlineNanos,
-               long answerDeadlineNanos) {
+    Result run(Collection<ChatClient> clients, long spreadMillis, DrainBudget budget) {
+        long byeDeadlineNanos = budget.byeDeadline();
+        long closeDeadlineNanos = budget.closeDeadline();
         AtomicInteger byes = new AtomicInteger();
         AtomicInteger byeFailures = new AtomicInteger();
         AtomicInteger closed = new AtomicInteger();
@@ -68,26 +63,18 @@ final class Farewell {
         Queue<CompletableFuture<Void>> stuck = new ConcurrentLinkedQueue<>();
         Map<ChatClient, CompletableFuture<Void>> closes = new ConcurrentHashMap<>();
 
-        // Phase 1: every bye queued at once; each connection closes as soon as its bye is written.
-        // Where the transport can queue a close frame without blocking (WS_TRANSPORT=servlet), the
-        // close frame is queued right behind the bye and both go out in one write; elsewhere the
-        // close runs once the bye is written, on the closer pool (a close() blocks until written).
+        // Phase 1: every bye queued at once, each with its close frame right behind it.
         for (ChatClient client : clients) {
             long reconnectAfter = spreadMillis <= 0 ? 0 : ThreadLocalRandom.current().nextLong(spreadMillis + 1);
             Frames.Bye byeFrame = new Frames.Bye(client.total(), client.sessionId(), reconnectAfter);
-            CompletableFuture<Void> bye;
-            CompletableFuture<Void> queuedClose = null;
-            if (client.canQueueClose()) {
-                bye = new CompletableFuture<>();
-                queuedClose = client.sendLastThenClose(chat.encode(byeFrame), CloseCode.GOING_AWAY, REASON, answerDeadlineNanos, bye)
-                        .handle((v, e) -> {
-                            closeOutcome(client, e, closed, closeFailures, lastClose);
-                            return null;
-                        });
-            } else {
-                bye = chat.sendLast(client, byeFrame);
-            }
-            CompletableFuture<Void> ownClose = queuedClose;
+            CompletableFuture<Void> bye = new CompletableFuture<>();
+            CompletableFuture<Void> close = client.sendLastThenClose(encoder.apply(byeFrame), CloseCode.GOING_AWAY, REASON,
+                            byeDeadlineNanos, budget.answerDeadline(), bye)
+                    .handle((v, e) -> {
+                        closeOutcome(client, e, closed, closeFailures, lastClose);
+                        return null;
+                    });
+            closes.put(client, close);
             // Decided once: written in time, or not (failed, or still queued at the bye deadline).
             CompletableFuture<Boolean> outcome = bye
                     .thenApply(v -> Boolean.TRUE)
@@ -104,9 +91,6 @@ final class Farewell {
                     EVENTS.log(Level.WARNING, "ws_shutdown_bye_failed session_id={0} queued={1}",
                             new Object[] {client.sessionId(), client.queued()});
                 }
-                CompletableFuture<Void> close = ownClose != null ? ownClose
-                        : CompletableFuture.runAsync(() -> close(client, closed, closeFailures, lastClose), took ? closers : stuckClosers);
-                closes.put(client, close);
                 (took ? healthy : stuck).add(close);
             }));
         }
@@ -115,10 +99,9 @@ final class Farewell {
         // Phase 2: the closes of clients that took their bye, until the close deadline.
         await(new ArrayList<>(healthy), closeDeadlineNanos);
 
-        // Phase 3: clients that did not take their bye are not reading; their close() blocks on
-        // a full socket. A second more is all they get: longer only takes time from Liberty's stop.
-        await(new ArrayList<>(stuck), Math.min(closeDeadlineNanos,
-                Math.max(System.nanoTime(), byeDeadlineNanos) + STUCK_CLOSE_GRACE_NANOS));
+        // Phase 3: clients that did not take their bye are not reading; their close waits on a
+        // full socket. A second more is all they get: longer only takes time from the others.
+        await(new ArrayList<>(stuck), budget.stuckCloseDeadline(byeDeadlineNanos));
 
         int leftOpen = (int) (healthy.stream().filter(f -> !f.isDone()).count()
                 + stuck.stream().filter(f -> !f.isDone()).count()
@@ -155,16 +138,6 @@ final class Farewell {
         } catch (java.util.concurrent.ExecutionException e) {
             // individual failures were counted where they happened
         }
-    }
-
-    private static void close(ChatClient client, AtomicInteger closed, AtomicInteger failures, AtomicLong lastClose) {
-        Throwable failure = null;
-        try {
-            client.close(CloseCode.GOING_AWAY, REASON);
-        } catch (java.io.IOException | RuntimeException e) {
-            failure = e;
-        }
-        closeOutcome(client, failure, closed, failures, lastClose);
     }
 
     /** Counts one close: written, or failed (logged with the session). */

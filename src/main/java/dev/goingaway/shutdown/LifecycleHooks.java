@@ -10,9 +10,6 @@ import jakarta.enterprise.context.BeforeDestroyed;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-
-import dev.goingaway.websocket.TransportStopping;
-
 /**
  * Connects the drain to the application's life: arms the signal handlers when the application
  * starts, and runs the drain when the application stops while the server keeps running
@@ -32,7 +29,7 @@ public class LifecycleHooks {
         shutdown.arm();
     }
 
-    /** The servlet transport is destroyed before the application scope: drain there first. */
+    /** A transport that ends its connections before the application scope is destroyed says so first. */
     void transportStopping(@Observes TransportStopping ignored) {
         drainOnStop();
     }

@@ -15,7 +15,7 @@ import org.eclipse.microprofile.metrics.Timer;
  * before the pod goes away, and from the report the drain stores.
  */
 @ApplicationScoped
-public class ShutdownMetrics {
+public class ShutdownMetrics implements Drain.Metrics {
 
     @Inject
     MetricRegistry registry;
@@ -46,28 +46,34 @@ public class ShutdownMetrics {
         // creating the bean registered the metrics
     }
 
-    void started() {
+    @Override
+    public void started() {
         started.inc();
     }
 
-    void byes(int sent, int failed) {
+    @Override
+    public void byes(int sent, int failed) {
         byeSent.inc(sent);
         byeFailed.inc(failed);
     }
 
-    void saved(int n) {
+    @Override
+    public void saved(int n) {
         sessionSaved.inc(n);
     }
 
-    void closeFailed(int n) {
+    @Override
+    public void closeFailed(int n) {
         closeFailed.inc(n);
     }
 
-    void leftOpen(int n) {
+    @Override
+    public void leftOpen(int n) {
         leftOpen.inc(n);
     }
 
-    void completed(Duration took) {
+    @Override
+    public void completed(Duration took) {
         completed.inc();
         duration.update(took);
     }

@@ -10,17 +10,17 @@ class AdmissionTest {
     @Test
     void readinessGoesDownBeforeNewWorkIsRefused() {
         Admission a = new Admission();
-        assertTrue(a.ready() && !a.goingAway() && !a.draining(), "a running instance");
+        assertTrue(a.ready() && !a.draining() && !a.refusingNew(), "a running instance");
 
-        a.notReady(); // the drain's first step; SHUTDOWN_DRAIN_DELAY may follow
+        a.drainStarted(); // the drain's first step; SHUTDOWN_DRAIN_DELAY may follow
         assertFalse(a.ready(), "readiness DOWN");
-        assertTrue(a.goingAway(), "and it says why from that moment on");
-        assertFalse(a.draining(), "new work is still taken during the drain delay");
+        assertTrue(a.draining(), "and it says why from that moment on");
+        assertFalse(a.refusingNew(), "new work is still taken during the drain delay");
         assertTrue(a.enter(), "a message is still processed");
         a.exit();
 
-        a.startDraining();
-        assertTrue(a.goingAway() && a.draining(), "now refusing");
+        a.refuseNew();
+        assertTrue(a.draining() && a.refusingNew(), "now refusing");
         assertFalse(a.enter(), "a new message is answered 'draining'");
         assertTrue(a.inFlight() == 0, "and not counted in flight");
     }

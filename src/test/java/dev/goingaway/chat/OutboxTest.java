@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class OutboxTest {
 
     /** Records sends; completes them only when {@link #completeNext()} is called. */
-    static class ManualRemote implements Peer {
+    static class ManualRemote implements Connection {
         final List<String> written = new ArrayList<>();
         final List<Consumer<Throwable>> pending = new ArrayList<>();
         int concurrent;
@@ -46,6 +46,11 @@ class OutboxTest {
         @Override public boolean isOpen() { return true; }
         @Override public void sendPing(ByteBuffer payload) { }
         @Override public void close(CloseCode code, String reason) { }
+        @Override public void queueClose(CloseCode code, String reason, long lastFrameDeadlineNanos, long answerDeadlineNanos,
+                                         Consumer<Throwable> written) {
+            written.accept(null);
+        }
+        @Override public boolean abort(String why) { return false; }
     }
 
     /** Completes every send on the calling thread, as some containers do. */

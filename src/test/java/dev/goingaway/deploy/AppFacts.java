@@ -28,7 +28,7 @@ import org.eclipse.microprofile.health.Startup;
 
 import dev.goingaway.config.DurationConverter;
 import dev.goingaway.config.Settings;
-import dev.goingaway.shutdown.GracefulShutdown;
+import dev.goingaway.shutdown.DrainBudget;
 
 /**
  * What the application itself reads and promises, taken from its compiled classes so that the
@@ -186,14 +186,14 @@ final class AppFacts {
 
     static long haltMarginMillis() {
         try {
-            Field f = GracefulShutdown.class.getDeclaredField("HALT_MARGIN_MILLIS");
+            Field f = DrainBudget.class.getDeclaredField("HALT_MARGIN");
             if (!Modifier.isStatic(f.getModifiers())) {
-                throw new AssertionError("GracefulShutdown.HALT_MARGIN_MILLIS is no longer a constant");
+                throw new AssertionError("DrainBudget.HALT_MARGIN is no longer a constant");
             }
             f.setAccessible(true);
-            return f.getLong(null);
+            return ((java.time.Duration) f.get(null)).toMillis();
         } catch (ReflectiveOperationException e) {
-            throw new AssertionError("GracefulShutdown.HALT_MARGIN_MILLIS not found: the tests compute the hard bound from it", e);
+            throw new AssertionError("DrainBudget.HALT_MARGIN not found: the tests compute the hard bound from it", e);
         }
     }
 

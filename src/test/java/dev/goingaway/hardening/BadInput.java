@@ -21,7 +21,7 @@ final class BadInput {
 
     /** Whether the servers under test run Liberty's Jakarta WebSocket ({@code WS_TRANSPORT=jakarta}). */
     static final boolean JAKARTA_TRANSPORT = "jakarta".equalsIgnoreCase(
-            System.getenv().getOrDefault("WS_TRANSPORT", dev.goingaway.websocket.TransportSelection.DEFAULT).trim());
+            System.getenv().getOrDefault("WS_TRANSPORT", dev.goingaway.transport.TransportSelection.DEFAULT).trim());
 
     /** How the server must react to a case. */
     enum Expect {

@@ -1,4 +1,4 @@
-package dev.goingaway.websocket;
+package dev.goingaway.transport;
 
 import java.util.Locale;
 import java.util.Set;
@@ -16,16 +16,20 @@ import jakarta.websocket.server.ServerEndpointConfig;
 
 import org.eclipse.microprofile.config.ConfigProvider;
 
+import dev.goingaway.transport.jakarta.ChatEndpoint;
+import dev.goingaway.transport.servlet.WebSocketServlet;
+
 /**
- * Which transport carries {@code /ws/chat}: {@code WS_TRANSPORT=servlet}, the default
- * ({@link WebSocketServlet}: the protocol framed by this package on a Servlet upgrade), or
- * {@code jakarta} (Liberty's Jakarta WebSocket, the {@code @ServerEndpoint} in the chat
- * package). The servlet transport drains 10,000 connections about twice as fast with half the
- * heap per connection (README, Benchmarks); Jakarta stays available, and CI runs the shutdown,
- * chat and abuse suites on both. Read from MicroProfile Config directly, because both
- * decisions are taken while the application deploys, before CDI beans are available: as a
- * {@link ServerApplicationConfig} it keeps the annotated endpoint out when the servlet
- * transport is chosen, and as a listener it registers the servlet in that case.
+ * Which transport carries {@code /ws/chat}, chosen once, at start, from {@code WS_TRANSPORT}:
+ * {@code servlet}, the default ({@link WebSocketServlet}: the project's own RFC 6455 framing on
+ * a Servlet upgrade), or {@code jakarta} (Liberty's Jakarta WebSocket: the {@code @ServerEndpoint}
+ * {@link ChatEndpoint}). The servlet transport drains 10,000 connections about twice as fast
+ * with half the heap per connection (docs/BENCHMARKS.md); Jakarta stays available, and CI runs
+ * the shutdown, chat and abuse suites on both. Read from MicroProfile Config directly, because
+ * these decisions are taken while the application deploys, before CDI beans are available: as
+ * a {@link ServerApplicationConfig} it keeps the annotated endpoint out when the servlet
+ * transport is chosen, and as a listener it registers the servlet in that case. The drain's
+ * view of the chosen transport comes from {@link Transports}.
  */
 @WebListener
 public class TransportSelection implements ServerApplicationConfig, ServletContextListener {

@@ -1,4 +1,4 @@
-package dev.goingaway.shutdown;
+package dev.goingaway.transport.jakarta;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

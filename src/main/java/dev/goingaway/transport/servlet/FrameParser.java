@@ -1,4 +1,4 @@
-package dev.goingaway.websocket;
+package dev.goingaway.transport.servlet;
 
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -23,8 +23,8 @@ final class FrameParser {
         /** One text frame's payload; {@code last} ends the message. */
         void text(String part, boolean last);
 
-        /** A binary message began (its payload is read and dropped). */
-        void binary();
+        /** One binary frame's payload; {@code first} begins the message, {@code last} ends it. */
+        void binary(byte[] part, boolean first, boolean last);
 
         void ping(byte[] payload);
 
@@ -149,11 +149,8 @@ final class FrameParser {
                 if (message != NONE) {
                     throw new Violation(1002, "a new message began inside a fragmented one");
                 }
-                message = BINARY;
-                handler.binary();
-                if (fin) {
-                    message = NONE;
-                }
+                message = fin ? NONE : BINARY;
+                handler.binary(payload, true, fin);
             }
             case 0x0 -> {
                 if (message == NONE) {
@@ -161,8 +158,11 @@ final class FrameParser {
                 }
                 if (message == TEXT) {
                     text(payload, fin);
-                } else if (fin) {
-                    message = NONE;
+                } else {
+                    if (fin) {
+                        message = NONE;
+                    }
+                    handler.binary(payload, false, fin);
                 }
             }
             case 0x8 -> close(payload);

@@ -1,4 +1,4 @@
-package dev.goingaway.shutdown;
+package dev.goingaway.transport.jakarta;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

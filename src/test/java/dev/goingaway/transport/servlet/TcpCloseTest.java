@@ -1,4 +1,4 @@
-package dev.goingaway.websocket;
+package dev.goingaway.transport.servlet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package dev.goingaway.websocket;
+package dev.goingaway.transport.servlet;
 
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -7,18 +7,23 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /** The frames a server writes (RFC 6455 section 5.2): unmasked, unfragmented. */
-final class FrameWriter {
+final class FrameEncoder {
 
     static final int TEXT = 0x1;
+    static final int BINARY = 0x2;
     static final int CLOSE = 0x8;
     static final int PING = 0x9;
     static final int PONG = 0xA;
 
-    private FrameWriter() {
+    private FrameEncoder() {
     }
 
     static byte[] text(String text) {
         return frame(TEXT, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static byte[] binary(byte[] payload) {
+        return frame(BINARY, payload);
     }
 
     static byte[] ping(byte[] payload) {

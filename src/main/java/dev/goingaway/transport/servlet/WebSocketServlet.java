@@ -1,4 +1,4 @@
-package dev.goingaway.websocket;
+package dev.goingaway.transport.servlet;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,10 +8,6 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.ScheduledExecutorService;
 
 import jakarta.enterprise.inject.spi.CDI;
 import jakarta.servlet.ServletException;
@@ -19,17 +15,19 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import dev.goingaway.DaemonThreads;
 import dev.goingaway.chat.ChatService;
-import dev.goingaway.chat.HandshakeGuard;
+import dev.goingaway.chat.ConnectionEvents;
+import dev.goingaway.chat.OriginPolicy;
 import dev.goingaway.config.Settings;
+import dev.goingaway.shutdown.TransportStopping;
 
 /**
  * The opening handshake (RFC 6455 section 4.2) on a plain Servlet, then
  * {@link WebSocketConnection} owns the bytes. Registered on {@code /ws/chat} by
- * {@link TransportSelection} when {@code WS_TRANSPORT=servlet}. Refusals the client must be
- * able to read (draining, origin, capacity) happen after the handshake, with a close code, as
- * on the Jakarta endpoint; only requests that are not WebSocket handshakes get an HTTP error.
+ * {@code dev.goingaway.transport.TransportSelection} when {@code WS_TRANSPORT=servlet}, with the
+ * chat ({@link ConnectionEvents}) behind it. Refusals the client must be able to read (draining,
+ * origin, capacity) happen after the handshake, with a close code, as on the Jakarta endpoint;
+ * only requests that are not WebSocket handshakes get an HTTP error.
  */
 public class WebSocketServlet extends HttpServlet {
 
@@ -38,23 +36,31 @@ public class WebSocketServlet extends HttpServlet {
     /** How long a closing connection waits for the client's close frame before it is ended. */
     static final long CLOSE_TIMEOUT_MILLIS = 5_000;
 
-    private transient ChatService chat;
+    private transient ConnectionEvents events;
     private transient Settings settings;
-    private transient ScheduledExecutorService timers;
-    private transient ForkJoinPool writers;
+    private transient ServletTransport transport;
 
     @Override
     public void init() {
-        chat = CDI.current().select(ChatService.class).get();
+        events = events();
         settings = CDI.current().select(Settings.class).get();
-        timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("goingaway-ws-timer-"));
-        ClassLoader app = Thread.currentThread().getContextClassLoader();
-        writers = new ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()), pool -> {
-            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-            t.setName("goingaway-ws-writer-" + t.getPoolIndex());
-            t.setContextClassLoader(app); // completions reach MicroProfile Metrics, which looks through it
-            return t;
-        }, null, true);
+        transport = CDI.current().select(ServletTransport.class).get();
+    }
+
+    /** Who hears of each connection's frames: the chat. */
+    protected ConnectionEvents events() {
+        return CDI.current().select(ChatService.class).get();
+    }
+
+    /** The largest frame a connection buffers ({@code MAX_MESSAGE_BYTES}). */
+    protected int maxFrameBytes() {
+        return settings.maxMessageBytes();
+    }
+
+    /** Whether the handshake's {@code Origin} may connect ({@code ALLOWED_ORIGINS}). */
+    protected boolean originAllowed(HttpServletRequest req) {
+        return OriginPolicy.allowed(req.getHeader("Origin"), settings.allowedOrigins(),
+                req.getHeader("X-Forwarded-Host"), req.getHeader("Host"));
     }
 
     @Override
@@ -73,9 +79,7 @@ public class WebSocketServlet extends HttpServlet {
             resp.sendError(HttpServletResponse.SC_BAD_REQUEST, "Sec-WebSocket-Key must be 16 bytes in base64");
             return;
         }
-        String origin = req.getHeader("Origin");
-        boolean originOk = HandshakeGuard.originAllowed(origin, settings.allowedOrigins(),
-                req.getHeader("X-Forwarded-Host"), req.getHeader("Host"));
+        boolean originOk = originAllowed(req);
         Map<String, String> params = new HashMap<>();
         for (Map.Entry<String, String[]> e : req.getParameterMap().entrySet()) {
             if (e.getValue().length > 0) {
@@ -87,7 +91,8 @@ public class WebSocketServlet extends HttpServlet {
         resp.setHeader("Connection", "Upgrade");
         resp.setHeader("Sec-WebSocket-Accept", accept(key.trim()));
         WebSocketConnection connection = req.upgrade(WebSocketConnection.class);
-        connection.prepare(params, originOk, origin, chat, timers, writers, settings.maxMessageBytes(), CLOSE_TIMEOUT_MILLIS);
+        connection.prepare(new WebSocketConnection.Handshake(params, originOk, req.getHeader("Origin"), maxFrameBytes(),
+                CLOSE_TIMEOUT_MILLIS), events, transport);
     }
 
     /**
@@ -101,12 +106,8 @@ public class WebSocketServlet extends HttpServlet {
         } catch (RuntimeException e) {
             log("drain before the transport stops failed; connections end without their bye", e);
         }
-        WebSocketConnection.endAll();
-        if (timers != null) {
-            timers.shutdownNow();
-        }
-        if (writers != null) {
-            writers.shutdown();
+        if (transport != null) {
+            transport.stop();
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.goingaway.websocket;
+package dev.goingaway.transport.servlet;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,7 +23,9 @@ class FrameParserTest {
         final List<String> events = new ArrayList<>();
 
         @Override public void text(String part, boolean last) { events.add("text:" + part + (last ? "|" : "+")); }
-        @Override public void binary() { events.add("binary"); }
+        @Override public void binary(byte[] part, boolean first, boolean last) {
+            events.add("binary:" + java.util.Arrays.toString(part) + (first ? "<" : "") + (last ? ">" : ""));
+        }
         @Override public void ping(byte[] payload) { events.add("ping:" + new String(payload, StandardCharsets.UTF_8)); }
         @Override public void pong() { events.add("pong"); }
         @Override public void close(int code, String reason) { events.add("close:" + code + ":" + reason); }
@@ -163,8 +165,8 @@ class FrameParserTest {
     }
 
     @Test
-    void binaryMessagesAreReportedOnceAndSkipped() throws Exception {
-        assertEquals(List.of("binary", "text:ok|"), parse(concat(frame(false, 2, new byte[] {1, 2}), frame(false, 0, new byte[] {3}),
+    void binaryMessagesArriveFrameByFrame() throws Exception {
+        assertEquals(List.of("binary:[1, 2]<", "binary:[3]", "binary:[4]>", "text:ok|"), parse(concat(frame(false, 2, new byte[] {1, 2}), frame(false, 0, new byte[] {3}),
                 frame(true, 0, new byte[] {4}), frame(true, 1, utf8("ok")))));
     }
 
@@ -178,7 +180,7 @@ class FrameParserTest {
     void theWriterFramesWhatTheParserReads() throws Exception {
         // Server frames are unmasked; mask one here to read it back with the client-frame parser.
         for (int n : new int[] {0, 1, 125, 126, 65535, 65536}) {
-            byte[] f = FrameWriter.text("y".repeat(n));
+            byte[] f = FrameEncoder.text("y".repeat(n));
             assertEquals(0x81, f[0] & 0xff);
             int header = n < 126 ? 2 : n <= 0xffff ? 4 : 10;
             assertEquals(header + n, f.length, "length " + n);
@@ -188,14 +190,14 @@ class FrameParserTest {
 
     @Test
     void closeFramesAreShortEnoughForTheirControlFrameLimit() {
-        byte[] f = FrameWriter.close(1001, "\u20ac".repeat(100)); // 300 bytes of reason
+        byte[] f = FrameEncoder.close(1001, "\u20ac".repeat(100)); // 300 bytes of reason
         assertEquals(0x88, f[0] & 0xff);
         int len = f[1];
         assertTrue(len <= 125, "payload " + len);
         assertEquals(0x03, f[2]);
         assertEquals((byte) 0xe9, f[3]);
         assertEquals(0, (len - 2) % 3, "no euro sign cut in half");
-        assertArrayEquals(new byte[] {(byte) 0x88, 0}, FrameWriter.close(1005, "ignored"));
+        assertArrayEquals(new byte[] {(byte) 0x88, 0}, FrameEncoder.close(1005, "ignored"));
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.goingaway.websocket;
+package dev.goingaway.transport.servlet;
 
 import java.io.IOException;
 import java.lang.reflect.Method;
