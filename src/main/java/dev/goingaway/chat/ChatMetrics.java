@@ -23,7 +23,7 @@ public class ChatMetrics {
     MetricRegistry registry;
 
     @Inject
-    SessionRegistry sessions;
+    ConnectionRegistry sessions;
 
     private Counter received;
     private Counter acks;
@@ -47,7 +47,7 @@ public class ChatMetrics {
         for (ErrorCode code : ErrorCode.values()) {
             errors.put(code, registry.counter("ws_errors", new Tag("code", code.wire())));
         }
-        registry.gauge("ws_sessions_active", sessions, SessionRegistry::size);
+        registry.gauge("ws_sessions_active", sessions, ConnectionRegistry::size);
     }
 
     void received() {

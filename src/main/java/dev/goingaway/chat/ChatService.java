@@ -24,7 +24,7 @@ import dev.goingaway.store.Tally;
  * What the chat does with each WebSocket event: admits or refuses a connection, welcomes it
  * with its restored total, counts each client message exactly once, hands it to the room and
  * answers it with exactly one {@code ack} or {@code error}. All state lives in
- * {@link SessionRegistry} and {@link SessionTotals}; the endpoint only forwards.
+ * {@link ConnectionRegistry} and {@link SessionTotals}; the endpoint only forwards.
  */
 @ApplicationScoped
 public class ChatService implements ConnectionEvents {
@@ -38,7 +38,7 @@ public class ChatService implements ConnectionEvents {
     Settings settings;
 
     @Inject
-    SessionRegistry registry;
+    ConnectionRegistry registry;
 
     @Inject
     SessionTotals totals;

@@ -1,10 +1,13 @@
 /**
- * The chat WebSocket: a thin {@code @ServerEndpoint} ({@link dev.goingaway.chat.ChatEndpoint})
- * hands every callback to {@link dev.goingaway.chat.ChatService}. The service owns the open
- * sessions ({@link dev.goingaway.chat.SessionRegistry}), counts and acknowledges client messages
- * and fans them out to the room. It sees each connection as a {@link dev.goingaway.chat.Connection};
- * only {@link dev.goingaway.chat.JakartaConnection} touches the container's WebSocket API. Frames are
- * records ({@link dev.goingaway.chat.Frames}) mapped with JSON-B; every send goes through a
- * bounded per-session {@link dev.goingaway.chat.Outbox}.
+ * The chat, whatever transport carries it. {@link dev.goingaway.chat.ChatService} hears of every
+ * connection's events ({@link dev.goingaway.chat.ConnectionEvents}), admits or refuses it
+ * ({@link dev.goingaway.chat.Admission}), counts and acknowledges client messages and delivers
+ * them to the room. It sees each connection as a {@link dev.goingaway.chat.Connection}, keeps its
+ * state for it in a {@link dev.goingaway.chat.ChatClient} (session, room, outbox, rate limit) in
+ * the {@link dev.goingaway.chat.ConnectionRegistry}, and hands room messages to the other instances
+ * through {@link dev.goingaway.chat.FanOut}. The three interfaces are the ports this package owns;
+ * the transports and the cluster implement them. Frames are records
+ * ({@link dev.goingaway.chat.Frames}) mapped with JSON-B; every send goes through a bounded
+ * per-connection {@link dev.goingaway.chat.Outbox}.
  */
 package dev.goingaway.chat;

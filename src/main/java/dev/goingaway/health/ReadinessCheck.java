@@ -4,7 +4,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import dev.goingaway.chat.Admission;
-import dev.goingaway.chat.SessionRegistry;
+import dev.goingaway.chat.ConnectionRegistry;
 import dev.goingaway.store.SessionTotals;
 import dev.goingaway.store.StoreStatus;
 
@@ -22,7 +22,7 @@ public class ReadinessCheck implements HealthCheck {
     Admission admission;
 
     @Inject
-    SessionRegistry sessions;
+    ConnectionRegistry connections;
 
     @Inject
     SessionTotals totals;
@@ -36,7 +36,7 @@ public class ReadinessCheck implements HealthCheck {
                 // only from its third (after SHUTDOWN_DRAIN_DELAY).
                 .withData("draining", admission.draining())
                 .withData("refusingNew", admission.refusingNew())
-                .withData("sessions", sessions.size())
+                .withData("sessions", connections.size())
                 .withData("store", store.store())
                 .withData("storeReachable", store.reachable())
                 .withData("storePendingWrites", store.pendingWrites());

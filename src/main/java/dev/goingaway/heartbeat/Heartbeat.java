@@ -17,7 +17,7 @@ import dev.goingaway.DaemonThreads;
 import dev.goingaway.chat.ChatClient;
 import dev.goingaway.chat.ChatService;
 import dev.goingaway.chat.CloseCode;
-import dev.goingaway.chat.SessionRegistry;
+import dev.goingaway.chat.ConnectionRegistry;
 import dev.goingaway.config.Settings;
 
 import org.eclipse.microprofile.metrics.Counter;
@@ -38,7 +38,7 @@ public class Heartbeat {
     Settings settings;
 
     @Inject
-    SessionRegistry registry;
+    ConnectionRegistry registry;
 
     @Inject
     ChatService chat;

@@ -29,6 +29,8 @@ public final class DrainBudget {
     private static final long IN_FLIGHT_WAIT = TimeUnit.SECONDS.toNanos(2);
     /** The longest the byes are waited for; healthy clients take milliseconds. */
     private static final long BYE_WAIT = TimeUnit.SECONDS.toNanos(2);
+    /** The verdicts on the byes are timers at the bye deadline; this long is left for them to fire. */
+    private static final long BYE_VERDICT_SLACK = TimeUnit.MILLISECONDS.toNanos(100);
     /** How long the close of a client that missed its bye may take before it is given up. */
     private static final long STUCK_CLOSE_GRACE = TimeUnit.SECONDS.toNanos(1);
     /** Kept back from the deadline for the last store writes and the report. */
@@ -91,6 +93,11 @@ public final class DrainBudget {
     long byeDeadline() {
         long now = System.nanoTime();
         return now + Math.min(BYE_WAIT, (closeDeadline() - now) / 2);
+    }
+
+    /** Step 5: the verdict on each bye (written in time or not) is in, a moment after the bye deadline. */
+    long byeVerdictDeadline(long byeDeadline) {
+        return byeDeadline + BYE_VERDICT_SLACK;
     }
 
     /** Step 5: the closes of clients that did not take their bye by {@code byeDeadline}. */

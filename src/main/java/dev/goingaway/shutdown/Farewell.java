@@ -94,7 +94,7 @@ final class Farewell {
                 (took ? healthy : stuck).add(close);
             }));
         }
-        await(outcomes, byeDeadlineNanos + TimeUnit.MILLISECONDS.toNanos(100));
+        await(outcomes, budget.byeVerdictDeadline(byeDeadlineNanos));
 
         // Phase 2: the closes of clients that took their bye, until the close deadline.
         await(new ArrayList<>(healthy), closeDeadlineNanos);

@@ -13,7 +13,7 @@ import jakarta.inject.Inject;
 
 import dev.goingaway.chat.Admission;
 import dev.goingaway.chat.ChatService;
-import dev.goingaway.chat.SessionRegistry;
+import dev.goingaway.chat.ConnectionRegistry;
 import dev.goingaway.cluster.ClusterBus;
 import dev.goingaway.config.Settings;
 import dev.goingaway.store.SessionTotals;
@@ -46,7 +46,7 @@ public class GracefulShutdown {
     Admission admission;
 
     @Inject
-    SessionRegistry registry;
+    ConnectionRegistry registry;
 
     @Inject
     ChatService chat;

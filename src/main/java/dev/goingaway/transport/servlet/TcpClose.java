@@ -115,4 +115,19 @@ final class TcpClose {
             // already shut or closed
         }
     }
+
+    /**
+     * Liberty's close of an upgraded connection, then the socket's own shutdown (Liberty's close
+     * leaves it open). Liberty's close flushes what its stream still buffers, which can block on a
+     * client that stopped reading (until the upgrade write timeout), so it runs as a managed block.
+     */
+    static void closeUpgraded(WebConnection connection) {
+        Socket socket = socket(connection);
+        try {
+            Blocking.run(connection::close);
+        } catch (Exception e) {
+            LOG.log(Level.FINEST, "close of an upgraded connection: {0}", e.toString());
+        }
+        shutdown(socket);
+    }
 }

@@ -1,7 +1,6 @@
 package dev.goingaway.transport.servlet;
 
 import java.io.IOException;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
@@ -127,20 +126,20 @@ public class WebSocketConnection implements HttpUpgradeHandler, Connection {
 
     @Override
     public void sendText(String text, Consumer<Throwable> done) {
-        if (handshake.sent()) {
-            done.accept(new IOException("the connection is closing"));
-            return;
-        }
-        write(FrameEncoder.text(text), done);
+        send(FrameEncoder.text(text), done);
     }
 
     /** One binary frame (the chat sends none; the conformance suite's echo does). */
     public void sendBinary(byte[] data, Consumer<Throwable> done) {
+        send(FrameEncoder.binary(data), done);
+    }
+
+    private void send(byte[] frame, Consumer<Throwable> done) {
         if (handshake.sent()) {
             done.accept(new IOException("the connection is closing"));
-            return;
+        } else {
+            write(frame, done);
         }
-        write(FrameEncoder.binary(data), done);
     }
 
     @Override
@@ -191,7 +190,7 @@ public class WebSocketConnection implements HttpUpgradeHandler, Connection {
         return true;
     }
 
-    // ---- the close handshake ----------------------------------------------------------------------
+    // ---- the end ----------------------------------------------------------------------------------
 
     /**
      * Ends the TCP connection (once) and fails whatever was still queued. Liberty's close runs
@@ -212,18 +211,12 @@ public class WebSocketConnection implements HttpUpgradeHandler, Connection {
         boolean handshakeDone = handshake.done();
         handshake.connectionEnded();
         if (connection != null) {
-            Runnable close;
-            if (ending.closeNow() && handshakeDone && transport.processEnding()) {
-                // Left to the process exit; the client, whose answer has been read, gets the end of
-                // the stream now rather than at the exit.
-                close = () -> TcpClose.shutdownOutput(TcpClose.socket(connection));
-            } else if (ending.closeNow()) {
-                close = this::closeSocket;
-            } else {
-                // The writer task is inside Liberty's stream, maybe blocked on a client that
-                // does not read: end the socket under it; the task closes the rest.
-                close = () -> TcpClose.shutdownOutput(TcpClose.socket(connection));
-            }
+            // Only the end of the stream: when the writer task is inside Liberty's stream, maybe
+            // blocked on a client that does not read (the task closes the rest when it returns);
+            // or when the process ends next and the client's answer has been read (the socket is
+            // left to the exit).
+            boolean outputOnly = !ending.closeNow() || (handshakeDone && transport.processEnding());
+            Runnable close = outputOnly ? () -> TcpClose.shutdownOutput(TcpClose.socket(connection)) : this::closeSocket;
             try {
                 transport.writers().execute(close);
             } catch (RejectedExecutionException e) {
@@ -236,22 +229,11 @@ public class WebSocketConnection implements HttpUpgradeHandler, Connection {
         }
     }
 
-    /**
-     * Liberty's close of the upgraded connection. It flushes what its stream still buffers, which
-     * can block on a client that stopped reading (until the upgrade write timeout), so it runs
-     * on the writer pool as a managed block.
-     */
+    /** Liberty's close of the upgraded connection, on the writer pool ({@link TcpClose#closeUpgraded}). */
     void closeSocket() {
-        if (connection == null) {
-            return;
+        if (connection != null) {
+            TcpClose.closeUpgraded(connection);
         }
-        Socket socket = TcpClose.socket(connection);
-        try {
-            Blocking.run(connection::close);
-        } catch (Exception e) {
-            LOG.log(Level.FINEST, "connection {0}: close: {1}", new Object[] {id, e.toString()});
-        }
-        TcpClose.shutdown(socket); // Liberty's close leaves the socket open (TcpClose)
     }
 
     /** The client went away without a close frame (or after its own). */

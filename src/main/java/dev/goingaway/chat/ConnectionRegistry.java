@@ -17,7 +17,7 @@ import dev.goingaway.store.Tally;
  * and on error; a removal of a connection that is already gone is harmless.
  */
 @ApplicationScoped
-public class SessionRegistry {
+public class ConnectionRegistry {
 
     private static final class Shared {
         final Tally tally;

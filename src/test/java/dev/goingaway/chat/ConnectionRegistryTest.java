@@ -10,11 +10,11 @@ import org.junit.jupiter.api.Test;
 
 import dev.goingaway.store.Tally;
 
-class SessionRegistryTest {
+class ConnectionRegistryTest {
 
     @Test
     void twoConnectionsOfOneSessionShareItsTallyUntilBothAreGone() {
-        SessionRegistry registry = new SessionRegistry();
+        ConnectionRegistry registry = new ConnectionRegistry();
         AtomicInteger loads = new AtomicInteger();
         Tally first = registry.acquireTally("s1", id -> {
             loads.incrementAndGet();
@@ -36,7 +36,7 @@ class SessionRegistryTest {
 
     @Test
     void removingAnUnknownConnectionIsHarmless() {
-        SessionRegistry registry = new SessionRegistry();
+        ConnectionRegistry registry = new ConnectionRegistry();
         assertEquals(null, registry.remove("nope"), "close and error may both remove");
         assertEquals(0, registry.size(), "nothing registered");
         assertEquals(0, registry.inRoom("lobby").size(), "empty room view");
