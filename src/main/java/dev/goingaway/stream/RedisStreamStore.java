@@ -1,0 +1,142 @@
+package dev.goingaway.stream;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+
+/**
+ * Streams in Redis. Each stream has two keys that share one hash tag, so both live in one slot
+ * of a Redis Cluster and one script can touch both:
+ * <ul>
+ *   <li>{@code goingaway:{stream:<name>}:meta}: hash {@code epoch}, {@code top} (the last offset);</li>
+ *   <li>{@code goingaway:{stream:<name>}:log}: a Redis stream of the last {@code HISTORY_SIZE}
+ *       frames, entry id {@code <offset>-0}, field {@code f} the frame.</li>
+ * </ul>
+ * Both expire {@code HISTORY_TTL} after the stream's last message. Appending is one script
+ * (offset, history, trim, expiry and publication together, run by its hash); if the meta hash is
+ * gone the script starts a new epoch and drops what is left of the history, so an offset is
+ * never reused within an epoch. Reading is one script too, so the epoch, the top and the entries
+ * come from one moment.
+ */
+public final class RedisStreamStore implements StreamStore {
+
+    static final String APPEND = """
+            local epoch = redis.call('HGET', KEYS[1], 'epoch')
+            if not epoch then
+              epoch = ARGV[1]
+              redis.call('DEL', KEYS[2])
+              redis.call('HSET', KEYS[1], 'epoch', epoch, 'top', 0)
+            end
+            local offset = redis.call('HINCRBY', KEYS[1], 'top', 1)
+            local frame = ARGV[2] .. offset .. ARGV[3]
+            redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], offset .. '-0', 'f', frame)
+            redis.call('PEXPIRE', KEYS[1], ARGV[5])
+            redis.call('PEXPIRE', KEYS[2], ARGV[5])
+            if ARGV[6] ~= '' then
+              redis.call('PUBLISH', ARGV[6], ARGV[7] .. '"epoch":' .. cjson.encode(epoch) .. ',"offset":' .. offset
+                .. ',"frame":' .. cjson.encode(frame) .. '}')
+            end
+            return {epoch, offset, frame}
+            """;
+
+    static final String AFTER = """
+            local meta = redis.call('HMGET', KEYS[1], 'epoch', 'top')
+            if not meta[1] then
+              return {false, 0, {}}
+            end
+            local entries = redis.call('XRANGE', KEYS[2], '(' .. ARGV[1] .. '-0', '+')
+            return {meta[1], tonumber(meta[2]), entries}
+            """;
+
+    private static final String APPEND_SHA = sha1(APPEND);
+    private static final String AFTER_SHA = sha1(AFTER);
+
+    private final UnifiedJedis redis;
+    private final int historySize;
+    private final long ttlMillis;
+
+    /** {@code redis} is owned by this store from now on (closed with it). */
+    public RedisStreamStore(UnifiedJedis redis, int historySize, Duration historyTtl) {
+        if (historySize < 1) {
+            throw new IllegalArgumentException("HISTORY_SIZE must be at least 1, not " + historySize);
+        }
+        this.redis = redis;
+        this.historySize = historySize;
+        this.ttlMillis = Math.max(1, historyTtl.toMillis());
+    }
+
+    /** The meta hash of a stream. */
+    static String metaKey(String stream) {
+        return "goingaway:{stream:" + stream + "}:meta";
+    }
+
+    /** The history of a stream. */
+    static String logKey(String stream) {
+        return "goingaway:{stream:" + stream + "}:log";
+    }
+
+    @Override
+    public Appended append(String stream, Framing frame, Publication publication) throws StreamException {
+        List<String> args = List.of(newEpoch(), frame.head(), frame.tail(), Integer.toString(historySize),
+                Long.toString(ttlMillis), publication.channel() == null ? "" : publication.channel(),
+                publication.head() == null ? "" : publication.head());
+        List<?> reply = (List<?>) run(APPEND, APPEND_SHA, stream, args);
+        return new Appended((String) reply.get(0), (Long) reply.get(1), (String) reply.get(2));
+    }
+
+    @Override
+    public Range after(String stream, long afterOffset) throws StreamException {
+        List<?> reply = (List<?>) run(AFTER, AFTER_SHA, stream, List.of(Long.toString(Math.max(0, afterOffset))));
+        if (reply.get(0) == null) {
+            return new Range(null, 0, List.of()); // no such stream (never written, or expired)
+        }
+        List<Entry> entries = new ArrayList<>();
+        for (Object o : (List<?>) reply.get(2)) {
+            List<?> entry = (List<?>) o;
+            String id = (String) entry.get(0);
+            List<?> fields = (List<?>) entry.get(1);
+            entries.add(new Entry(Long.parseLong(id.substring(0, id.indexOf('-'))), (String) fields.get(1)));
+        }
+        return new Range((String) reply.get(0), (Long) reply.get(1), entries);
+    }
+
+    private Object run(String script, String sha, String stream, List<String> args) throws StreamException {
+        List<String> keys = List.of(metaKey(stream), logKey(stream));
+        try {
+            try {
+                return redis.evalsha(sha, keys, args);
+            } catch (JedisNoScriptException e) {
+                return redis.eval(script, keys, args); // loads it for the next call
+            }
+        } catch (JedisException | ClassCastException e) {
+            throw new StreamException("stream " + stream + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** An epoch for a stream that has none: 8 random characters. */
+    static String newEpoch() {
+        return UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static String sha1(String script) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is required of every JVM", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        redis.close();
+    }
+}

@@ -1,0 +1,39 @@
+package dev.goingaway.stream;
+
+/**
+ * Numbered streams with a bounded history: one per room, one for broadcasts. Appending assigns
+ * the next offset, keeps the frame in the stream's history and hands it to the other instances,
+ * as one step; a stream whose numbering was lost (its keys expired or were removed) starts again
+ * in a new epoch. Implemented on Redis ({@link RedisStreamStore}) and in memory for a single
+ * instance ({@link MemoryStreamStore}).
+ */
+public interface StreamStore extends AutoCloseable {
+
+    /**
+     * Appends a message to {@code stream}: the next offset, the frame with it in the history
+     * (the last {@code historySize} kept), and the same frame published to {@code channel} as
+     * {@code publishHead + "\"epoch\":…,\"offset\":…,\"frame\":…}"} when a channel is given.
+     *
+     * @throws StreamException when the store cannot be reached (nothing was appended, or it is
+     *                         not known whether it was)
+     */
+    Appended append(String stream, Framing frame, Publication publication) throws StreamException;
+
+    /** The stream's epoch and top, and the entries after {@code afterOffset} still in its history. */
+    Range after(String stream, long afterOffset) throws StreamException;
+
+    @Override
+    void close();
+
+    /** Where an appended frame is announced to the other instances; {@link #NONE} for nowhere. */
+    record Publication(String channel, String head) {
+        public static final Publication NONE = new Publication(null, null);
+    }
+
+    /** The appended message: its stream's epoch, its offset, and its frame with the offset in it. */
+    record Appended(String epoch, long offset, String frame) {
+        public Position position() {
+            return new Position(epoch, offset);
+        }
+    }
+}

@@ -1,0 +1,9 @@
+/**
+ * Numbered streams with a bounded history (DESIGN.md, "Positions and recovery"): one per room
+ * and one for broadcasts, each message with an offset within an epoch, so that a client coming
+ * back on any instance can say where it left off and be given what it missed, or be told that it
+ * cannot. {@link dev.goingaway.stream.StreamStore} is the store (Redis, or memory for a single
+ * instance); {@link dev.goingaway.stream.Catchup} joins a stream's history with the live
+ * messages that arrive while it is read.
+ */
+package dev.goingaway.stream;

@@ -1,0 +1,167 @@
+package dev.goingaway.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.goingaway.testing.RedisProcess;
+
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.JedisPubSub;
+
+/** The append and read scripts against a real Redis server: numbering, window, expiry, epochs, publication. */
+class RedisStreamStoreTest {
+
+    private static RedisProcess redis;
+    private static RedisStreamStore store;
+
+    @BeforeAll
+    static void start() throws Exception {
+        redis = RedisProcess.start(0);
+        store = new RedisStreamStore(RedisClient.create("127.0.0.1", redis.port()), 5, Duration.ofMinutes(10));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        store.close();
+        redis.close();
+    }
+
+    private static Framing message(String text) {
+        return new Framing("{\"type\":\"message\",\"text\":\"" + text + "\",\"offset\":", "}");
+    }
+
+    @Test
+    void offsetsCountFromOneWithinAnEpochAndGoIntoTheFrame() throws Exception {
+        StreamStore.Appended a = store.append("room:count", message("a"), StreamStore.Publication.NONE);
+        StreamStore.Appended b = store.append("room:count", message("b"), StreamStore.Publication.NONE);
+        assertEquals(1, a.offset());
+        assertEquals(2, b.offset());
+        assertEquals(a.epoch(), b.epoch(), "one epoch");
+        assertEquals(8, a.epoch().length());
+        assertEquals("{\"type\":\"message\",\"text\":\"b\",\"offset\":2}", b.frame(), "the frame carries its offset");
+
+        Range all = store.after("room:count", 0);
+        assertEquals(new Position(a.epoch(), 2), all.top());
+        assertEquals(List.of(new Entry(1, a.frame()), new Entry(2, b.frame())), all.entries(), "history as first sent");
+        assertEquals(List.of(new Entry(2, b.frame())), store.after("room:count", 1).entries(), "only what comes after");
+        assertTrue(all.completeAfter(new Position(a.epoch(), 0)));
+        assertTrue(store.after("room:count", 2).completeAfter(new Position(a.epoch(), 2)), "nothing missed is complete");
+        assertFalse(all.completeAfter(new Position("other", 0)), "another epoch is never complete");
+    }
+
+    @Test
+    void theHistoryKeepsTheLastHistorySizeMessages() throws Exception {
+        String epoch = null;
+        for (int i = 1; i <= 8; i++) {
+            epoch = store.append("room:window", message("m" + i), StreamStore.Publication.NONE).epoch();
+        }
+        Range range = store.after("room:window", 0);
+        assertEquals(List.of(4L, 5L, 6L, 7L, 8L), range.entries().stream().map(Entry::offset).toList(), "HISTORY_SIZE 5");
+        assertTrue(range.completeAfter(new Position(epoch, 3)), "the window holds everything after 3");
+        assertFalse(range.completeAfter(new Position(epoch, 2)), "but not after 2: offset 3 is gone");
+        assertFalse(store.after("room:window", 2).completeAfter(new Position(epoch, 2)));
+    }
+
+    @Test
+    void bothKeysShareOneHashTagAndExpireWithTheStream() throws Exception {
+        store.append("room:ttl", message("x"), StreamStore.Publication.NONE);
+        try (Jedis j = redis.client()) {
+            long meta = j.pttl("goingaway:{stream:room:ttl}:meta");
+            long log = j.pttl("goingaway:{stream:room:ttl}:log");
+            assertTrue(meta > 9 * 60_000 && meta <= 10 * 60_000, "HISTORY_TTL on the meta hash, pttl=" + meta);
+            assertTrue(log > 9 * 60_000 && log <= 10 * 60_000, "and on the history, pttl=" + log);
+            assertEquals("1", j.hget("goingaway:{stream:room:ttl}:meta", "top"), "documented layout");
+        }
+    }
+
+    @Test
+    void aLostMetaHashStartsANewEpochAndDropsTheOldHistory() throws Exception {
+        String first = store.append("room:lost", message("a"), StreamStore.Publication.NONE).epoch();
+        store.append("room:lost", message("b"), StreamStore.Publication.NONE);
+        try (Jedis j = redis.client()) {
+            j.del("goingaway:{stream:room:lost}:meta");
+        }
+        StreamStore.Appended c = store.append("room:lost", message("c"), StreamStore.Publication.NONE);
+        assertNotEquals(first, c.epoch(), "a new epoch");
+        assertEquals(1, c.offset(), "numbering starts again");
+        Range range = store.after("room:lost", 0);
+        assertEquals(List.of(new Entry(1, c.frame())), range.entries(), "nothing of the old epoch is left");
+        assertFalse(range.completeAfter(new Position(first, 2)), "a position of the old epoch cannot be resumed");
+    }
+
+    @Test
+    void aStreamNeverWrittenHasNoEpoch() throws Exception {
+        Range none = store.after("room:never", 0);
+        assertNull(none.epoch());
+        assertNull(none.top());
+        assertEquals(0, none.topOffset());
+        assertFalse(none.completeAfter(new Position("E", 0)), "nothing to resume from");
+        assertTrue(none.entries().isEmpty());
+    }
+
+    @Test
+    void anAppendIsPublishedWithItsEpochOffsetAndFrame() throws Exception {
+        BlockingQueue<String> received = new LinkedBlockingQueue<>();
+        CountDownLatch subscribed = new CountDownLatch(1);
+        JedisPubSub listener = new JedisPubSub() {
+            @Override
+            public void onMessage(String channel, String message) {
+                received.add(message);
+            }
+
+            @Override
+            public void onSubscribe(String channel, int count) {
+                subscribed.countDown();
+            }
+        };
+        Thread t = new Thread(() -> {
+            try (Jedis j = redis.client()) {
+                j.subscribe(listener, "test-fanout");
+            }
+        });
+        t.start();
+        assertTrue(subscribed.await(5, TimeUnit.SECONDS), "subscribed");
+        StreamStore.Appended a = store.append("room:pub", new Framing("{\"text\":\"q\\\"uote\",\"offset\":", "}"),
+                new StreamStore.Publication("test-fanout", "{\"origin\":\"n1\",\"kind\":\"room\",\"room\":\"pub\","));
+        String payload = received.poll(5, TimeUnit.SECONDS);
+        listener.unsubscribe();
+        t.join(5_000);
+        assertEquals("{\"origin\":\"n1\",\"kind\":\"room\",\"room\":\"pub\",\"epoch\":\"" + a.epoch() + "\",\"offset\":1,"
+                + "\"frame\":\"{\\\"text\\\":\\\"q\\\\\\\"uote\\\",\\\"offset\\\":1}\"}", payload, "one JSON envelope, the frame as a string");
+    }
+
+    @Test
+    void theScriptsRunAgainAfterRedisForgetsThem() throws Exception {
+        store.append("room:flush", message("a"), StreamStore.Publication.NONE);
+        try (Jedis j = redis.client()) {
+            j.scriptFlush();
+        }
+        assertEquals(2, store.append("room:flush", message("b"), StreamStore.Publication.NONE).offset(), "NOSCRIPT: sent whole, once");
+        assertEquals(2, store.after("room:flush", 0).entries().size());
+    }
+
+    @Test
+    void anUnreachableStoreIsAStreamException() throws Exception {
+        try (RedisStreamStore nowhere = new RedisStreamStore(RedisClient.create("127.0.0.1", 1), 5, Duration.ofMinutes(1))) {
+            StreamException e = assertThrows(StreamException.class,
+                    () -> nowhere.append("room:x", message("a"), StreamStore.Publication.NONE));
+            assertTrue(e.getMessage().startsWith("stream room:x: "), e.getMessage());
+        }
+    }
+}
