@@ -4,6 +4,8 @@
  * back on any instance can say where it left off and be given what it missed, or be told that it
  * cannot. {@link dev.goingaway.stream.StreamStore} is the store (Redis, or memory for a single
  * instance); {@link dev.goingaway.stream.Catchup} joins a stream's history with the live
- * messages that arrive while it is read.
+ * messages that arrive while it is read; {@link dev.goingaway.stream.Follower} keeps an
+ * instance's place in a stream as its messages arrive from the other instances (deliver, drop a
+ * repeat, repair a gap, or report a new epoch).
  */
 package dev.goingaway.stream;
