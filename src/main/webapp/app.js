@@ -103,6 +103,10 @@ function handle(event) {
     case 'broadcast':
       addBroadcast(event);
       break;
+    case 'gap':
+      notice(`Messages sent while you were away may be missing (${event.streams.join(' and ')}): `
+        + 'the server could not replay everything since you left.', 'error');
+      break;
     case 'bye':
       for (const entry of event.unanswered) {
         setStatus(entry, 'waiting', 'unanswered at goodbye; will re-send');

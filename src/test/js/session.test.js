@@ -435,3 +435,73 @@ test('through many random rollovers, drops and refusals no message is lost or co
     assert.ok(count >= 20, `the runs exercised ${path} (${count} times)`);
   }
 });
+
+// ---- positions and recovery (DESIGN.md, "Positions and recovery") ---------------------------
+
+const streams = (room, broadcast) => ({ room: { epoch: 'E', offset: room }, broadcast: { epoch: 'B', offset: broadcast } });
+const message = (offset, text = `m${offset}`) => JSON.stringify({ type: 'message', room: 'r1', from: 'other', text, ts: 1, offset });
+const broadcastFrame = (offset) => JSON.stringify({ type: 'broadcast', title: 't', message: `b${offset}`, level: 'info', ts: 1, offset });
+
+/** Connected to r1 on a server that numbers its streams, with the room at `room` and broadcasts at `broadcast`. */
+function positioned(room = 3, broadcast = 7) {
+  const s = newSession();
+  s.join('r1');
+  s.received(1, welcome({ streams: streams(room, broadcast) }));
+  return s;
+}
+
+test('positions: each offset is shown once, never a lower one, and the place is kept per stream', () => {
+  const s = positioned(3, 7);
+  assert.equal(events(s.received(1, message(4)), 'message').length, 1, 'the next offset');
+  assert.equal(events(s.received(1, message(4)), 'message').length, 0, 'the same offset again is not shown');
+  assert.equal(events(s.received(1, message(2)), 'message').length, 0, 'nor a lower one');
+  assert.equal(events(s.received(1, broadcastFrame(8)), 'broadcast').length, 1, 'broadcasts have a stream of their own');
+  assert.equal(events(s.received(1, broadcastFrame(8)), 'broadcast').length, 0);
+});
+
+test('positions: after a bye the client resumes from what it last saw, in both streams', () => {
+  const s = positioned(3, 7);
+  s.received(1, message(4));
+  s.received(1, message(5));
+  s.received(1, broadcastFrame(8));
+  s.received(1, bye(0, 100));
+  const fx = s.fired('reconnect');
+  assert.deepEqual(ofKind(fx, 'connect')[0].query, { room: 'r1', session: SESSION, since: 'E:5', broadcastSince: 'B:8' });
+});
+
+test('positions: recovered:true keeps the place, and the replay then live frames are each shown once', () => {
+  const s = positioned(3, 7);
+  s.received(1, bye(0, 100));
+  s.fired('reconnect');
+  // Two messages were sent while the client was away; the new instance's top is 5.
+  const w = s.received(2, welcome({ streams: streams(5, 7), recovered: true }));
+  assert.equal(events(w, 'welcome')[0].recovered, true);
+  assert.equal(events(w, 'gap').length, 0, 'nothing missing');
+  assert.deepEqual([4, 5, 5, 6].map((o) => events(s.received(2, message(o)), 'message').length), [1, 1, 0, 1],
+    'the replayed 4 and 5, then live 6; a 5 arriving twice is shown once');
+});
+
+test('positions: recovered:false says messages may be missing and starts from the new top', () => {
+  const s = positioned(3, 7);
+  s.received(1, bye(0, 100));
+  s.fired('reconnect');
+  const w = s.received(2, welcome({ streams: { room: { epoch: 'F', offset: 2 }, broadcast: { epoch: 'B', offset: 7 } }, recovered: false }));
+  assert.equal(events(w, 'welcome')[0].recovered, false);
+  assert.deepEqual(events(w, 'gap')[0].streams, ['room', 'broadcast'], 'the page is told, for each stream it had a place in');
+  assert.equal(events(s.received(2, message(3)), 'message').length, 1, 'the new epoch numbers from its top');
+  s.received(2, bye(0, 100));
+  assert.equal(ofKind(s.fired('reconnect'), 'connect')[0].query.since, 'F:3', 'and the next resume starts there');
+});
+
+test('positions: another room is another stream; a server without positions is served as before', () => {
+  const s = positioned(3, 7);
+  s.received(1, message(4));
+  const fx = s.join('r2');
+  assert.deepEqual(ofKind(fx, 'connect')[0].query, { room: 'r2', session: SESSION, broadcastSince: 'B:7' },
+    'no room position carried to another room');
+  const plain = connected();
+  assert.equal(events(plain.received(1, message(1)), 'message').length, 1);
+  assert.equal(events(plain.received(1, message(1)), 'message').length, 1, 'without a welcome with streams, nothing is filtered');
+  plain.received(1, bye(0, 100));
+  assert.deepEqual(ofKind(plain.fired('reconnect'), 'connect')[0].query, { room: 'r1', session: SESSION }, 'no since without positions');
+});

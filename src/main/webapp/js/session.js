@@ -23,6 +23,13 @@
  *   gets its welcome) means reconnect after a jittered exponential backoff.
  * - Close 1008 before the welcome is a refusal by policy (origin, room): retrying cannot fix
  *   it, so the client stops and says why.
+ *
+ * Positions (DESIGN.md, "Positions and recovery"): where the server numbers its streams (a
+ * `welcome` with `streams`, frames with `offset`), the client keeps the last position it saw in
+ * the room's stream and in the broadcast stream, resumes with `since` / `broadcastSince`, never
+ * shows an offset twice or one lower than it has shown, and says so when the server answers
+ * `recovered:false` (messages may be missing). A server that sends no positions is served as
+ * before.
  */
 
 import { Outbox } from './outbox.js';
@@ -57,6 +64,8 @@ export class ChatSession {
   #instance = null;
   /** The instance of the last connection that ended, to show where a resume came from. */
   #previousInstance = null;
+  /** The last position seen in each stream, {epoch, offset}; the room's belongs to #room. */
+  #positions = { room: null, broadcast: null };
 
   /**
    * @param {object} options
@@ -97,6 +106,9 @@ export class ChatSession {
     const fx = [];
     this.#abandon(fx, 'joining a room');
     this.#previousInstance = null; // a room of one's choosing is a fresh start, not a reconnect
+    if (room !== this.#room) {
+      this.#positions.room = null; // another room is another stream
+    }
     this.#room = room;
     this.#connect(fx);
     return fx;
@@ -151,11 +163,17 @@ export class ChatSession {
       case 'bye':
         return this.#bye(frame);
       case 'message':
+        if (!this.#advance('room', frame.offset)) {
+          return [];
+        }
         return [emit({
           type: 'message', room: frame.room, from: frame.from, text: frame.text, ts: frame.ts,
           own: frame.from != null && frame.from === this.#sessionId,
         })];
       case 'broadcast':
+        if (!this.#advance('broadcast', frame.offset)) {
+          return [];
+        }
         return [emit({ type: 'broadcast', title: frame.title, message: frame.message, level: frame.level, ts: frame.ts })];
       default:
         return [emit({ type: 'protocol', problem: `unknown frame type ${frame.type}`, data: String(data).slice(0, 200) })];
@@ -217,11 +235,16 @@ export class ChatSession {
     this.#room = typeof frame.room === 'string' ? frame.room : this.#room;
     this.#total = Number.isFinite(frame.total) ? frame.total : this.#total;
     this.#instance = typeof frame.instance === 'string' ? frame.instance : null;
+    const gaps = this.#takePositions(frame);
     const resend = this.#outbox.pending();
     fx.push(emit({
       type: 'welcome', session: this.#sessionId, room: this.#room, total: this.#total,
       instance: this.#instance, previousInstance: resumedFrom, resending: resend.length,
+      ...(typeof frame.recovered === 'boolean' ? { recovered: frame.recovered } : {}),
     }));
+    if (gaps.length > 0) {
+      fx.push(emit({ type: 'gap', streams: gaps }));
+    }
     for (const entry of resend) {
       this.#transmit(fx, entry);
     }
@@ -261,6 +284,49 @@ export class ChatSession {
     return fx;
   }
 
+  // ---- positions --------------------------------------------------------------------------
+
+  /**
+   * The welcome's stream tops. With `recovered:true` the missed frames follow and move our
+   * positions on; otherwise (`false`, absent, or a stream we had no position in) the top is the
+   * new start. Returns the streams for which the server could not show that nothing was missed.
+   */
+  #takePositions(frame) {
+    const gaps = [];
+    const streams = frame.streams && typeof frame.streams === 'object' ? frame.streams : null;
+    if (!streams) {
+      return gaps;
+    }
+    for (const name of ['room', 'broadcast']) {
+      const top = streams[name];
+      if (!top || typeof top.epoch !== 'string' || !Number.isInteger(top.offset)) {
+        continue;
+      }
+      const mine = this.#positions[name];
+      if (mine && frame.recovered === true && mine.epoch === top.epoch) {
+        continue; // the replay follows
+      }
+      if (mine && frame.recovered === false) {
+        gaps.push(name);
+      }
+      this.#positions[name] = { epoch: top.epoch, offset: top.offset };
+    }
+    return gaps;
+  }
+
+  /** Whether a frame with this offset is new here (and then it is the stream's position). */
+  #advance(name, offset) {
+    const mine = this.#positions[name];
+    if (!Number.isInteger(offset) || !mine) {
+      return true; // a server without positions
+    }
+    if (offset <= mine.offset) {
+      return false; // shown already: never twice, never back
+    }
+    mine.offset = offset;
+    return true;
+  }
+
   // ---- helpers ----------------------------------------------------------------------------
 
   #connect(fx) {
@@ -270,6 +336,13 @@ export class ChatSession {
     const query = { room: this.#room };
     if (this.#sessionId) {
       query.session = this.#sessionId;
+    }
+    const { room, broadcast } = this.#positions;
+    if (room) {
+      query.since = `${room.epoch}:${room.offset}`;
+    }
+    if (broadcast) {
+      query.broadcastSince = `${broadcast.epoch}:${broadcast.offset}`;
     }
     fx.push({ do: 'connect', gen: this.#gen, query });
     fx.push({ do: 'timer', name: 'handshake', ms: this.#handshakeTimeoutMs });
