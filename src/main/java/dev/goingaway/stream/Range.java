@@ -17,6 +17,11 @@ public record Range(String epoch, long topOffset, List<Entry> entries) {
         return epoch == null ? null : new Position(epoch, topOffset);
     }
 
+    /** The same read, with only the entries after {@code offset}. */
+    public Range after(long offset) {
+        return new Range(epoch, topOffset, entries.stream().filter(e -> e.offset() > offset).toList());
+    }
+
     /**
      * Whether these entries are every message after {@code since}: same epoch, and the offsets
      * {@code since + 1 … top} all present, without a hole (the window not exceeded).

@@ -6,6 +6,7 @@
  * instance); {@link dev.goingaway.stream.Catchup} joins a stream's history with the live
  * messages that arrive while it is read; {@link dev.goingaway.stream.Follower} keeps an
  * instance's place in a stream as its messages arrive from the other instances (deliver, drop a
- * repeat, repair a gap, or report a new epoch).
+ * repeat, repair a gap, or report a new epoch); {@link dev.goingaway.stream.CoalescedReads} makes a
+ * burst of resumes of one stream one read of its history.
  */
 package dev.goingaway.stream;
