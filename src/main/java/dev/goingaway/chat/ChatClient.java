@@ -67,11 +67,6 @@ public final class ChatClient {
         return outbox.offer(frame);
     }
 
-    /** Queues the connection's last frame; nothing can be sent after it. */
-    public CompletableFuture<Void> sendLast(String frame) {
-        return outbox.seal(frame);
-    }
-
     /**
      * Queues the last frame and, right behind it, the close frame, without blocking (the
      * transport writes both in one go when it can). Returns the close frame's future; the last

@@ -332,11 +332,6 @@ public class ChatService implements ConnectionEvents {
         return sent;
     }
 
-    /** Queues a connection's last frame (the bye); later frames to it are dropped. */
-    public CompletableFuture<Void> sendLast(ChatClient client, Object frame) {
-        return client.sendLast(codec.encode(frame));
-    }
-
     /** The client's id, read leniently, for answers to frames refused before full decoding. */
     private JsonValue quickId(String text) {
         Inbound decoded = codec.decode(text);
