@@ -112,7 +112,7 @@ final class Farewell {
         int aborted = 0;
         for (ChatClient client : clients) {
             CompletableFuture<Void> close = closes.get(client);
-            if ((close == null || !close.isDone()) && client.abort("no close within the shutdown deadline")) {
+            if (!close.isDone() && client.abort("no close within the shutdown deadline")) {
                 aborted++;
             }
         }

@@ -89,7 +89,7 @@ public class GracefulShutdown {
         cluster.status();
         chat.encode(Map.of());
         transport.toString();
-        drain = newDrain();
+        drain();
         SignalTrap t = new SignalTrap(this::onSignal);
         armed = t.install();
         trap = t;

@@ -129,13 +129,12 @@ public class ServletTransport implements Transport {
         for (WebSocketConnection c : open) {
             c.ended("application stopped");
         }
-        timers.shutdownNow();
-        writers.shutdown();
+        destroy();
     }
 
     @PreDestroy
     void destroy() {
         timers.shutdownNow();
-        writers.shutdown();
+        writers.shutdown(); // the closes just queued still run
     }
 }
