@@ -505,3 +505,29 @@ test('positions: another room is another stream; a server without positions is s
   plain.received(1, bye(0, 100));
   assert.deepEqual(ofKind(plain.fired('reconnect'), 'connect')[0].query, { room: 'r1', session: SESSION }, 'no since without positions');
 });
+
+test('positions: each stream answers the resume for itself; the recovered one replays, the other starts anew', () => {
+  const s = positioned(3, 7);
+  s.received(1, bye(0, 100));
+  s.fired('reconnect');
+  const w = s.received(2, welcome({
+    streams: { room: { epoch: 'E', offset: 5, recovered: true }, broadcast: { epoch: 'C', offset: 1, recovered: false } },
+    recovered: false,
+  }));
+  assert.deepEqual(events(w, 'gap')[0].streams, ['broadcast'], 'only the broadcasts may have a hole');
+  assert.deepEqual([4, 5].map((o) => events(s.received(2, message(o)), 'message').length), [1, 1], 'the room replay is shown');
+  assert.equal(events(s.received(2, broadcastFrame(1)), 'broadcast').length, 0, 'the new broadcast epoch starts at its top');
+  assert.equal(events(s.received(2, broadcastFrame(2)), 'broadcast').length, 1);
+});
+
+test('positions: a reset moves the place and says messages may be missing; a stale one is ignored', () => {
+  const s = positioned(3, 7);
+  const fx = s.received(1, JSON.stringify({ type: 'reset', stream: 'room', epoch: 'L1', offset: 0 }));
+  assert.deepEqual(events(fx, 'gap')[0].streams, ['room']);
+  assert.equal(events(s.received(1, message(1)), 'message').length, 1, 'the new numbering is shown from its first');
+  assert.equal(events(s.received(1, JSON.stringify({ type: 'reset', stream: 'room', epoch: 'L1', offset: 1 })), 'gap').length, 0,
+    'a reset to where we are already changes nothing');
+  assert.equal(events(s.received(1, JSON.stringify({ type: 'reset', stream: 'nope' })), 'protocol').length, 1, 'a broken reset is reported');
+  s.received(1, bye(0, 100));
+  assert.equal(ofKind(s.fired('reconnect'), 'connect')[0].query.since, 'L1:1');
+});

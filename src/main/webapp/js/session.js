@@ -162,6 +162,8 @@ export class ChatSession {
         return this.#error(frame);
       case 'bye':
         return this.#bye(frame);
+      case 'reset':
+        return this.#reset(frame);
       case 'message':
         if (!this.#advance('room', frame.offset)) {
           return [];
@@ -303,15 +305,34 @@ export class ChatSession {
         continue;
       }
       const mine = this.#positions[name];
-      if (mine && frame.recovered === true && mine.epoch === top.epoch) {
+      // Each stream answers for itself; a server that gives only the overall answer is read by it.
+      const recovered = typeof top.recovered === 'boolean' ? top.recovered : frame.recovered;
+      if (mine && recovered === true && mine.epoch === top.epoch) {
         continue; // the replay follows
       }
-      if (mine && frame.recovered === false) {
+      if (mine && recovered === false) {
         gaps.push(name);
       }
       this.#positions[name] = { epoch: top.epoch, offset: top.offset };
     }
     return gaps;
+  }
+
+  /**
+   * The server cannot give what came before `epoch:offset` in a stream (its history no longer has
+   * it, or the numbering restarted): that is our position now, and messages may be missing.
+   */
+  #reset(frame) {
+    const name = frame.stream === 'room' || frame.stream === 'broadcast' ? frame.stream : null;
+    if (!name || typeof frame.epoch !== 'string' || !Number.isInteger(frame.offset)) {
+      return [emit({ type: 'protocol', problem: 'reset without a stream position', data: JSON.stringify(frame).slice(0, 200) })];
+    }
+    const mine = this.#positions[name];
+    if (mine && mine.epoch === frame.epoch && frame.offset <= mine.offset) {
+      return []; // nothing we have not seen
+    }
+    this.#positions[name] = { epoch: frame.epoch, offset: frame.offset };
+    return [emit({ type: 'gap', streams: [name] })];
   }
 
   /** Whether a frame with this offset is new here (and then it is the stream's position). */

@@ -1,5 +1,6 @@
 package dev.goingaway.broadcast;
 
+import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -8,6 +9,7 @@ import jakarta.enterprise.event.ObservesAsync;
 import jakarta.inject.Inject;
 
 import dev.goingaway.chat.ChatService;
+import dev.goingaway.chat.StreamDelivery;
 import dev.goingaway.cluster.ClusterBus;
 
 /**
@@ -25,11 +27,17 @@ public class BroadcastDelivery {
     @Inject
     ClusterBus cluster;
 
+    @Inject
+    StreamDelivery streams;
+
     void deliver(@ObservesAsync BroadcastRequested event) {
-        String frame = chat.encode(event.frame());
-        int n = chat.deliverToAll(frame);
+        String id = UUID.randomUUID().toString();
+        StreamDelivery.Appended appended = streams.append(StreamDelivery.BROADCAST, chat.framing(event.frame()),
+                cluster.broadcastPublication(id, event.delivered()));
+        int n = appended.deliveredHere();
         event.delivered().addAndGet(n);
-        int remote = cluster.broadcast(frame, event.delivered());
-        LOG.log(Level.FINE, "broadcast delivered to {0} sessions here and {1} on other instances", new Object[] {n, remote});
+        int remote = cluster.awaitReplies(id, appended.stored().receivers());
+        LOG.log(Level.FINE, "broadcast {0} delivered to {1} sessions here and {2} on other instances",
+                new Object[] {appended.stored().position(), n, remote});
     }
 }

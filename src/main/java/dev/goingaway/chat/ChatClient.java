@@ -1,6 +1,8 @@
 package dev.goingaway.chat;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -24,7 +26,14 @@ public final class ChatClient {
     private final RateLimiter limiter;
     private final MessageAssembler assembler;
     private final AtomicBoolean closing = new AtomicBoolean();
+    private final Cursor roomCursor = new Cursor();
+    private final Cursor broadcastCursor = new Cursor();
     private volatile long lastPongNanos;
+    /** Frames offered before the welcome went out, in order; null once it has. Guarded by this. */
+    private volatile List<Held> held = new ArrayList<>();
+
+    private record Held(String frame, CompletableFuture<Void> done) {
+    }
 
     ChatClient(Connection connection, String sessionId, String room, Tally tally, int sendQueueLimit, int rateLimit,
                int maxMessageBytes) {
@@ -62,9 +71,58 @@ public final class ChatClient {
         return tally.total();
     }
 
-    /** Queues a frame; see {@link Outbox#offer}. */
+    /**
+     * Queues a frame; see {@link Outbox#offer}. Until the welcome has gone out (it waits for the
+     * connection's catch-up) frames are held, so the welcome is always the first.
+     */
     public CompletableFuture<Void> send(String frame) {
+        if (held != null) {
+            synchronized (this) {
+                if (held != null) {
+                    CompletableFuture<Void> done = new CompletableFuture<>();
+                    held.add(new Held(frame, done));
+                    return done;
+                }
+            }
+        }
         return outbox.offer(frame);
+    }
+
+    /** Queues the welcome and the frames that must come right after it, then what was held. */
+    synchronized void welcome(List<String> first) {
+        for (String frame : first) {
+            outbox.offer(frame);
+        }
+        releaseHeld();
+    }
+
+    /** Whether the welcome has gone out. */
+    boolean welcomed() {
+        return held == null;
+    }
+
+    private synchronized void releaseHeld() {
+        List<Held> h = held;
+        held = null;
+        if (h != null) {
+            for (Held f : h) {
+                outbox.offer(f.frame()).whenComplete((v, e) -> {
+                    if (e == null) {
+                        f.done().complete(null);
+                    } else {
+                        f.done().completeExceptionally(e);
+                    }
+                });
+            }
+        }
+    }
+
+    Cursor roomCursor() {
+        return roomCursor;
+    }
+
+    Cursor broadcastCursor() {
+        return broadcastCursor;
     }
 
     /**
@@ -75,6 +133,7 @@ public final class ChatClient {
     public CompletableFuture<Void> sendLastThenClose(String frame, CloseCode code, String reason, long lastFrameDeadlineNanos,
                                                      long answerDeadlineNanos, CompletableFuture<Void> lastWritten) {
         CompletableFuture<Void> closed = new CompletableFuture<>();
+        releaseHeld(); // answers owed before the welcome went out still precede the bye
         outbox.seal(frame, () -> {
             if (!closing.compareAndSet(false, true)) {
                 closed.completeExceptionally(new IllegalStateException("already closing"));

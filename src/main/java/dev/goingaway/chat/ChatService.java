@@ -17,6 +17,7 @@ import jakarta.json.JsonValue;
 
 import dev.goingaway.DaemonThreads;
 import dev.goingaway.config.Settings;
+import dev.goingaway.stream.Position;
 import dev.goingaway.store.SessionTotals;
 import dev.goingaway.store.Tally;
 
@@ -51,6 +52,9 @@ public class ChatService implements ConnectionEvents {
 
     @Inject
     FanOut fanOut;
+
+    @Inject
+    StreamDelivery streams;
 
     private FrameCodec codec;
     private ExecutorService closer;
@@ -118,9 +122,31 @@ public class ChatService implements ConnectionEvents {
         if (requested != null && !resumed) {
             send(client, new Frames.Error(null, ErrorCode.BAD_SESSION, "session id not recognised; a new session was started"));
         }
-        send(client, new Frames.Welcome(sessionId, room, tally.total(), settings.instance()));
-        LOG.log(Level.FINE, "session_id={0} opened room={1} total={2} resumed={3}",
-                new Object[] {sessionId, room, tally.total(), resumed});
+        Position since = position(client, connection, "since");
+        Position broadcastSince = position(client, connection, "broadcastSince");
+        String joined = room;
+        // The welcome waits for the catch-up (DESIGN.md, "Positions and recovery"); frames sent
+        // to the client meanwhile are held behind it.
+        streams.join(client, since, broadcastSince, (recovered, tops) -> codec.encode(
+                new Frames.Welcome(sessionId, joined, tally.total(), settings.instance(), recovered, tops)));
+        LOG.log(Level.FINE, "session_id={0} opened room={1} total={2} resumed={3} since={4} broadcastSince={5}",
+                new Object[] {sessionId, room, tally.total(), resumed, since, broadcastSince});
+    }
+
+    /** A resume position from the handshake: null if absent; one that cannot be read is answered with an error and not recovered. */
+    private Position position(ChatClient client, Connection connection, String name) {
+        String text = connection.param(name);
+        if (text == null) {
+            return null;
+        }
+        Position p = Position.parse(text);
+        if (p == null) {
+            metrics.error(ErrorCode.BAD_POSITION);
+            send(client, new Frames.Error(null, ErrorCode.BAD_POSITION,
+                    name + " must be EPOCH:OFFSET as given by the welcome; resumed with recovered:false"));
+            return StreamDelivery.UNREADABLE;
+        }
+        return p;
     }
 
     /** The peer closed (or Liberty tore the socket down). */
@@ -234,10 +260,11 @@ public class ChatService implements ConnectionEvents {
         }
         long total = tally.count(idKey);
         totals.changed(tally);
-        String frame = codec.encode(new Frames.Message(client.room(), client.sessionId(), message.text(),
-                System.currentTimeMillis()));
-        deliverToRoom(client.room(), frame);
-        fanOut.publishRoom(client.room(), frame);
+        // The ack goes once the message has its offset and is in its stream's history; the append
+        // delivers it here and publishes it for the other instances in the same step.
+        streams.append(StreamDelivery.roomStream(client.room()),
+                codec.framing(new Frames.Message(client.room(), client.sessionId(), message.text(), System.currentTimeMillis())),
+                fanOut.roomPublication(client.room()));
         ack(client, message.id(), total);
     }
 
@@ -258,46 +285,18 @@ public class ChatService implements ConnectionEvents {
         }
     }
 
-    // ---- fan-out ------------------------------------------------------------------------------
+    // ---- delivery ------------------------------------------------------------------------------
 
-    /** Hands an encoded frame to every connection in a room on this instance; returns how many. */
-    public int deliverToRoom(String room, String frame) {
-        int n = 0;
-        for (ChatClient member : registry.inRoom(room)) {
-            if (deliver(member, frame)) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    /** Hands a broadcast to every connection on this instance; returns how many. */
-    public int deliverToAll(Frames.Broadcast broadcast) {
-        return deliverToAll(codec.encode(broadcast));
-    }
-
-    /** Hands an encoded frame to every connection on this instance; returns how many. */
-    public int deliverToAll(String frame) {
-        int n = 0;
-        for (ChatClient client : registry.all()) {
-            if (deliver(client, frame)) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    private boolean deliver(ChatClient client, String frame) {
+    /** Queues a stream's frame for one client (see {@link StreamDelivery}); a full outbox closes that client. */
+    void deliver(ChatClient client, String frame) {
         if (client.closing()) {
-            return false;
+            return;
         }
-        CompletableFuture<Void> sent = client.send(frame);
-        sent.whenComplete((v, e) -> {
+        client.send(frame).whenComplete((v, e) -> {
             if (e instanceof Outbox.Overflow) {
                 slowConsumer(client, e);
             }
         });
-        return !sent.isCompletedExceptionally();
     }
 
     private void slowConsumer(ChatClient client, Throwable e) {
@@ -345,6 +344,11 @@ public class ChatService implements ConnectionEvents {
 
     public String encode(Object frame) {
         return codec.encode(frame);
+    }
+
+    /** A frame to append to a stream: it gets its offset there. */
+    public dev.goingaway.stream.Framing framing(Object frame) {
+        return codec.framing(frame);
     }
 
     // ---- closing ------------------------------------------------------------------------------

@@ -22,6 +22,8 @@ public enum ErrorCode {
     BAD_ROOM,
     /** A session id that is not one this service issues. */
     BAD_SESSION,
+    /** A {@code since} / {@code broadcastSince} that is not {@code EPOCH:OFFSET}; the resume says {@code recovered:false}. */
+    BAD_POSITION,
     /** The server failed on this message; it was not counted. */
     INTERNAL;
 

@@ -1,13 +1,15 @@
 package dev.goingaway.chat;
 
+import dev.goingaway.stream.StreamStore;
+
 /**
- * Where a room message goes after this instance has delivered it to its own connections: to the
- * other instances. The chat owns this port; {@code dev.goingaway.cluster} implements it and hands
- * the other instances' messages back through {@link ChatService#deliverToRoom} and
- * {@link ChatService#deliverToAll}.
+ * How a room message reaches the other instances: the stream store publishes it, with its
+ * offset, in the same step that appends it ({@link StreamDelivery#append}); this port says where
+ * and under which header. The chat owns it; {@code dev.goingaway.cluster} implements it and hands
+ * the other instances' messages back through {@link StreamDelivery#arrived}.
  */
 public interface FanOut {
 
-    /** A room message, already delivered here, for the other instances. */
-    void publishRoom(String room, String frame);
+    /** Where a room's messages are published for the other instances; {@link StreamStore.Publication#NONE} without any. */
+    StreamStore.Publication roomPublication(String room);
 }

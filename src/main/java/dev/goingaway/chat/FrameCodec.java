@@ -32,6 +32,15 @@ public class FrameCodec implements AutoCloseable {
     }
 
     /** Serialises one of the {@link Frames} records. */
+    /**
+     * A frame that gets its stream's offset when it is appended: the encoded frame with
+     * {@code ,"offset":N} as its last member.
+     */
+    public dev.goingaway.stream.Framing framing(Object frame) {
+        String json = encode(frame);
+        return new dev.goingaway.stream.Framing(json.substring(0, json.length() - 1) + ",\"offset\":", "}");
+    }
+
     public String encode(Object frame) {
         if (frame instanceof Frames.Bye bye) {
             return encodeBye(bye);

@@ -1,5 +1,7 @@
 package dev.goingaway.chat;
 
+import java.util.Map;
+
 import jakarta.json.JsonValue;
 import jakarta.json.bind.annotation.JsonbPropertyOrder;
 
@@ -12,11 +14,40 @@ public final class Frames {
     private Frames() {
     }
 
-    /** First frame on every connection: who you are, where, and your count so far. */
-    @JsonbPropertyOrder({"type", "session", "room", "total", "instance"})
-    public record Welcome(String type, String session, String room, long total, String instance) {
+    /**
+     * First frame on every connection: who you are, where, your count so far, and where the
+     * room's and the broadcast stream stand ({@code streams}). {@code recovered} answers a resume
+     * ({@code since} / {@code broadcastSince}) and is absent without one.
+     */
+    @JsonbPropertyOrder({"type", "session", "room", "total", "instance", "recovered", "streams"})
+    public record Welcome(String type, String session, String room, long total, String instance, Boolean recovered,
+                          Map<String, Top> streams) {
         public Welcome(String session, String room, long total, String instance) {
-            this("welcome", session, room, total, instance);
+            this("welcome", session, room, total, instance, null, null);
+        }
+
+        public Welcome(String session, String room, long total, String instance, Boolean recovered, Map<String, Top> streams) {
+            this("welcome", session, room, total, instance, recovered, streams);
+        }
+    }
+
+    /**
+     * A stream's top in the welcome; {@code recovered} is this stream's answer to a resume (absent
+     * when the client gave no position for it).
+     */
+    @JsonbPropertyOrder({"epoch", "offset", "recovered"})
+    public record Top(String epoch, long offset, Boolean recovered) {
+    }
+
+    /**
+     * The stream ({@code room} or {@code broadcast}) continues after {@code epoch:offset}; what
+     * this connection was owed before it cannot be given (the history no longer has it, or the
+     * numbering restarted). The client takes it as its position and says messages may be missing.
+     */
+    @JsonbPropertyOrder({"type", "stream", "epoch", "offset"})
+    public record Reset(String type, String stream, String epoch, long offset) {
+        public Reset(String stream, String epoch, long offset) {
+            this("reset", stream, epoch, offset);
         }
     }
 

@@ -21,10 +21,11 @@ import jakarta.json.bind.JsonbBuilder;
 import org.eclipse.microprofile.metrics.Counter;
 import org.eclipse.microprofile.metrics.MetricRegistry;
 
-import dev.goingaway.chat.ChatService;
 import dev.goingaway.chat.FanOut;
+import dev.goingaway.chat.StreamDelivery;
 import dev.goingaway.config.Settings;
 import dev.goingaway.store.RedisUrl;
+import dev.goingaway.stream.StreamStore;
 
 /**
  * Makes the instances one chat: every room message and broadcast delivered here is also
@@ -54,7 +55,7 @@ public class ClusterBus implements FanOut {
     Settings settings;
 
     @Inject
-    ChatService chat;
+    StreamDelivery streams;
 
     @Inject
     MetricRegistry metrics;
@@ -79,13 +80,13 @@ public class ClusterBus implements FanOut {
         jsonb = JsonbBuilder.create();
         relay = new Relay(node, new Relay.Local() {
             @Override
-            public int toRoom(String room, String frame) {
-                return chat.deliverToRoom(room, frame);
+            public int toRoom(String room, String epoch, long offset, String frame) {
+                return streams.arrived(StreamDelivery.roomStream(room), epoch, offset, frame);
             }
 
             @Override
-            public int toAll(String frame) {
-                return chat.deliverToAll(frame);
+            public int toAll(String epoch, long offset, String frame) {
+                return streams.arrived(StreamDelivery.BROADCAST, epoch, offset, frame);
             }
         }, jsonb);
         published = metrics.counter("cluster_published");
@@ -115,21 +116,29 @@ public class ClusterBus implements FanOut {
         LOG.log(Level.FINE, "cluster bus started: {0}", status());
     }
 
-    /** A room message this instance has delivered to its own connections: send it to the others. */
+    /** Where a room's messages are published: the cluster channel, under this node's envelope. */
     @Override
-    public void publishRoom(String room, String frame) {
-        if (relay != null) {
-            relay.publishRoom(room, frame);
-        }
+    public StreamStore.Publication roomPublication(String room) {
+        return relay == null ? StreamStore.Publication.NONE
+                : new StreamStore.Publication(settings.clusterChannel(), relay.roomHead(room));
     }
 
     /**
-     * A broadcast this instance has delivered to its own sessions: send it to the others and add
-     * the sessions each of them reached to {@code delivered} as their answers arrive (waiting at
-     * most {@link #BROADCAST_REPLY_WAIT}). Returns the sessions reached on other instances.
+     * Where broadcast {@code id} is published; from now on the other instances' answers (how many
+     * connections each reached) are added to {@code delivered}. {@link #awaitReplies} must follow.
      */
-    public int broadcast(String frame, AtomicInteger delivered) {
-        return relay == null ? 0 : relay.broadcast(frame, delivered, BROADCAST_REPLY_WAIT);
+    public StreamStore.Publication broadcastPublication(String id, AtomicInteger delivered) {
+        return relay == null ? StreamStore.Publication.NONE
+                : new StreamStore.Publication(settings.clusterChannel(), relay.broadcastHead(id, delivered));
+    }
+
+    /**
+     * Waits at most {@link #BROADCAST_REPLY_WAIT} for the other instances' answers to broadcast
+     * {@code id}, which its publication reached {@code receivers} subscribers (negative: not
+     * published). Returns the connections reached on other instances.
+     */
+    public int awaitReplies(String id, long receivers) {
+        return relay == null ? 0 : relay.awaitReplies(id, receivers, BROADCAST_REPLY_WAIT);
     }
 
     public Status status() {
@@ -163,6 +172,8 @@ public class ClusterBus implements FanOut {
         public void up() {
             since = Instant.now();
             LOG.log(Level.INFO, "cluster_bus_up bus={0}: fan-out reaches every instance", bus.describe());
+            // What was published while the bus was down never arrived: read it from the history.
+            streams.resync();
         }
 
         @Override

@@ -10,6 +10,11 @@ import jakarta.json.bind.annotation.JsonbPropertyOrder;
  * it comes back. {@code origin} comes first on the wire, so a receiver recognises its own
  * envelopes by their first bytes without parsing them.
  *
+ * <p>Room messages and broadcasts are published by the stream store's append script, in the
+ * same step that gives them their offset: the envelope's head up to {@code id} is made here
+ * ({@link Relay#roomHead}, {@link Relay#broadcastHead}) and the script adds {@code epoch},
+ * {@code offset} and {@code frame}.
+ *
  * @param kind   {@link #ROOM}, {@link #BROADCAST} or {@link #DELIVERED}
  * @param origin node id of the publisher
  * @param room   the room, for {@link #ROOM}
@@ -17,9 +22,12 @@ import jakarta.json.bind.annotation.JsonbPropertyOrder;
  * @param id     a broadcast's id, echoed by its {@link #DELIVERED} replies
  * @param to     node id a {@link #DELIVERED} reply is meant for
  * @param count  sessions a broadcast was handed to, for {@link #DELIVERED}
+ * @param epoch  the stream's epoch, for {@link #ROOM} and {@link #BROADCAST}
+ * @param offset the frame's offset in its stream, for {@link #ROOM} and {@link #BROADCAST}
  */
-@JsonbPropertyOrder({"origin", "kind", "room", "id", "to", "count", "frame"})
-public record Envelope(String kind, String origin, String room, String frame, String id, String to, int count) {
+@JsonbPropertyOrder({"origin", "kind", "room", "id", "to", "count", "epoch", "offset", "frame"})
+public record Envelope(String kind, String origin, String room, String frame, String id, String to, int count,
+                       String epoch, long offset) {
 
     /** A chat message for every member of {@code room} on every instance. */
     public static final String ROOM = "room";
@@ -28,15 +36,7 @@ public record Envelope(String kind, String origin, String room, String frame, St
     /** How many sessions of one instance a broadcast was handed to. */
     public static final String DELIVERED = "delivered";
 
-    static Envelope room(String origin, String room, String frame) {
-        return new Envelope(ROOM, origin, room, frame, null, null, 0);
-    }
-
-    static Envelope broadcast(String origin, String id, String frame) {
-        return new Envelope(BROADCAST, origin, null, frame, id, null, 0);
-    }
-
     static Envelope delivered(String origin, String to, String id, int count) {
-        return new Envelope(DELIVERED, origin, null, null, id, to, count);
+        return new Envelope(DELIVERED, origin, null, null, id, to, count, null, 0);
     }
 }

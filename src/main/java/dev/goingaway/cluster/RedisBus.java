@@ -177,22 +177,6 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
         }
     }
 
-    /**
-     * Publishes at once on the caller's thread, bounded by the Redis timeout; returns how many
-     * subscribers (this instance's included) received it. Throws if Redis failed.
-     */
-    @Override
-    public long publishNow(String payload) {
-        try (Jedis jedis = pool.getResource()) {
-            long receivers = jedis.publish(channel, payload);
-            publishSucceeded();
-            return receivers;
-        } catch (JedisException e) {
-            publishFailed(e);
-            throw e;
-        }
-    }
-
     boolean up() {
         return subscribed && publishOk;
     }

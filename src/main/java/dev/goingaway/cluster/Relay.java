@@ -2,7 +2,6 @@ package dev.goingaway.cluster;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -14,29 +13,27 @@ import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbException;
 
 /**
- * The rules of cross-instance fan-out, apart from Redis and CDI: what to publish, what to do
- * with what arrives, and how the instances answer a broadcast with their counts. The publisher
- * has already delivered locally; an envelope whose origin is this node is therefore ignored, which
- * is what keeps each message to one delivery per session and stops echo loops.
+ * The rules of cross-instance fan-out, apart from Redis and CDI: the envelopes' heads the stream
+ * store publishes under, what to do with what arrives, and how the instances answer a broadcast
+ * with their counts. The publisher has already delivered locally (the answer to its append); an
+ * envelope whose origin is this node is therefore ignored.
  */
 final class Relay {
 
     private static final Logger LOG = Logger.getLogger(Relay.class.getName());
 
-    /** This instance's sessions. */
+    /** This instance's connections. */
     interface Local {
-        /** Hands a frame to the room's sessions here; returns how many. */
-        int toRoom(String room, String frame);
+        /** A room message another instance appended; returns how many connections here got it. */
+        int toRoom(String room, String epoch, long offset, String frame);
 
-        /** Hands a frame to every session here; returns how many. */
-        int toAll(String frame);
+        /** A broadcast another instance appended; returns how many connections here got it. */
+        int toAll(String epoch, long offset, String frame);
     }
 
     /** The channel underneath ({@link RedisBus} in production). */
     interface Transport {
         void publish(String payload);
-
-        long publishNow(String payload);
 
         boolean subscribed();
     }
@@ -73,30 +70,32 @@ final class Relay {
         return node;
     }
 
-    /** Sends a room's frame to the other instances (this one has delivered it already). */
-    void publishRoom(String room, String frame) {
-        transport.publish(jsonb.toJson(Envelope.room(node, room, frame)));
+    /** The head of a room message's envelope; the append script completes it. */
+    String roomHead(String room) {
+        return ownPrefix + "\"kind\":\"room\",\"room\":" + jsonb.toJson(room) + ",";
     }
 
     /**
-     * Sends a broadcast frame to the other instances and waits, at most {@code wait}, for each
-     * to answer how many sessions it handed it to; every answer is added to {@code delivered} as
-     * it arrives. Returns the sessions counted on other instances (a lower bound if one did not
-     * answer in time). If Redis fails, the broadcast stays on this instance and 0 is returned.
+     * The head of a broadcast's envelope, and from now on the other instances' answers to it are
+     * added to {@code delivered}; {@link #awaitReplies} must follow.
      */
-    int broadcast(String frame, AtomicInteger delivered, Duration wait) {
-        String id = UUID.randomUUID().toString();
-        Replies replies = new Replies(delivered, new AtomicInteger(), new Semaphore(0));
-        pending.put(id, replies);
+    String broadcastHead(String id, AtomicInteger delivered) {
+        pending.put(id, new Replies(delivered, new AtomicInteger(), new Semaphore(0)));
+        return ownPrefix + "\"kind\":\"broadcast\",\"id\":" + jsonb.toJson(id) + ",";
+    }
+
+    /**
+     * Waits, at most {@code wait}, for the other instances to say how many connections each
+     * handed the broadcast {@code id} to. {@code receivers} is what its PUBLISH counted (this
+     * instance's own subscription included; negative when it was not published). Returns the
+     * connections counted on other instances (a lower bound if one did not answer in time).
+     */
+    int awaitReplies(String id, long receivers, Duration wait) {
+        Replies replies = pending.get(id);
         try {
-            long receivers;
-            try {
-                receivers = transport.publishNow(jsonb.toJson(Envelope.broadcast(node, id, frame)));
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "broadcast reached this instance only: cluster bus failed: {0}", e.getMessage());
+            if (replies == null || receivers < 0) {
                 return 0;
             }
-            // PUBLISH counts every subscriber, this instance's own subscription included.
             int others = (int) Math.max(0, receivers - (transport.subscribed() ? 1 : 0));
             try {
                 if (others > 0 && !replies.arrived().tryAcquire(others, wait.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -132,11 +131,15 @@ final class Relay {
         }
         switch (e.kind()) {
             case Envelope.ROOM -> {
-                local.toRoom(e.room(), e.frame());
+                if (e.epoch() == null || e.offset() < 1) {
+                    LOG.log(Level.FINE, "ignored a room message without a position (an older instance?)");
+                    return false;
+                }
+                local.toRoom(e.room(), e.epoch(), e.offset(), e.frame());
                 return true;
             }
             case Envelope.BROADCAST -> {
-                int n = local.toAll(e.frame());
+                int n = e.epoch() == null || e.offset() < 1 ? 0 : local.toAll(e.epoch(), e.offset(), e.frame());
                 transport.publish(jsonb.toJson(Envelope.delivered(node, e.origin(), e.id(), n)));
                 return true;
             }

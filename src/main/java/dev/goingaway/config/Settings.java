@@ -68,6 +68,17 @@ public class Settings {
     @Inject @ConfigProperty(name = "session.ttl", defaultValue = "24h")
     Duration sessionTtl;
 
+    /**
+     * {@code HISTORY_SIZE}: messages kept per stream (each room, and the broadcasts) so that a
+     * client that comes back can be given what it missed (docs/RECOVERY.md has the sizing).
+     */
+    @Inject @ConfigProperty(name = "history.size", defaultValue = "200")
+    int historySize;
+
+    /** {@code HISTORY_TTL}: how long a quiet stream's history (and its numbering) is kept. */
+    @Inject @ConfigProperty(name = "history.ttl", defaultValue = "5m")
+    Duration historyTtl;
+
     /** {@code RATE_LIMIT}: messages per second a session may send (bursts of twice that). */
     @Inject @ConfigProperty(name = "rate.limit", defaultValue = "50")
     int rateLimit;
@@ -149,6 +160,20 @@ public class Settings {
 
     public Duration sessionTtl() {
         return sessionTtl;
+    }
+
+    public int historySize() {
+        if (historySize < 1) {
+            throw new IllegalArgumentException("HISTORY_SIZE must be at least 1, not " + historySize);
+        }
+        return historySize;
+    }
+
+    public Duration historyTtl() {
+        if (historyTtl.isNegative() || historyTtl.isZero()) {
+            throw new IllegalArgumentException("HISTORY_TTL must be positive, not " + historyTtl);
+        }
+        return historyTtl;
     }
 
     public int rateLimit() {

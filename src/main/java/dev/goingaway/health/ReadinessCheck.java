@@ -1,5 +1,8 @@
 package dev.goingaway.health;
 
+import dev.goingaway.stream.FallbackStreamStore;
+import dev.goingaway.stream.History;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -27,6 +30,9 @@ public class ReadinessCheck implements HealthCheck {
     @Inject
     SessionTotals totals;
 
+    @Inject
+    History history;
+
     @Override
     public HealthCheckResponse call() {
         StoreStatus store = totals.status();
@@ -42,6 +48,14 @@ public class ReadinessCheck implements HealthCheck {
                 .withData("storePendingWrites", store.pendingWrites());
         if (store.lastError() != null) {
             b.withData("storeError", store.lastError()).withData("storeDownSince", store.since().toString());
+        }
+        // The streams' history: while it is down, this instance numbers its messages in local epochs
+        // (chat goes on; a resume on another instance says recovered:false).
+        FallbackStreamStore.Status streams = history.store().status();
+        b.withData("history", history.describe()).withData("historyUp", streams.up());
+        if (!streams.up()) {
+            b.withData("historyError", String.valueOf(streams.lastError()))
+                    .withData("historyDownSince", streams.since().toString());
         }
         return b.build();
     }

@@ -17,28 +17,48 @@ public final class MemoryStreamStore implements StreamStore {
 
     private final int historySize;
     private final long ttlNanos;
+    private final String epochPrefix;
     private final LongSupplier clock;
     private final Map<String, Stream> streams = new ConcurrentHashMap<>();
 
     public MemoryStreamStore(int historySize, Duration historyTtl) {
-        this(historySize, historyTtl, System::nanoTime);
+        this(historySize, historyTtl, System::nanoTime, "");
     }
 
-    /** With a clock of its own ({@link System#nanoTime()} units), for tests of the expiry. */
-    MemoryStreamStore(int historySize, Duration historyTtl, LongSupplier clock) {
+    /**
+     * With a clock of its own ({@link System#nanoTime()} units) and a prefix for its epochs
+     * ({@link FallbackStreamStore} marks its local epochs so that they are never mistaken for
+     * the shared store's).
+     */
+    MemoryStreamStore(int historySize, Duration historyTtl, LongSupplier clock, String epochPrefix) {
         if (historySize < 1) {
             throw new IllegalArgumentException("HISTORY_SIZE must be at least 1, not " + historySize);
         }
         this.historySize = historySize;
         this.ttlNanos = historyTtl.toNanos();
         this.clock = clock;
+        this.epochPrefix = epochPrefix;
     }
 
     private static final class Stream {
-        final String epoch = RedisStreamStore.newEpoch();
+        final String epoch;
         final ArrayDeque<Entry> history = new ArrayDeque<>();
         long top;
         long lastWrite;
+
+        Stream(String epoch, long now) {
+            this.epoch = epoch;
+            this.lastWrite = now;
+        }
+    }
+
+    private Stream liveOrNew(String name, long now) {
+        Stream s = live(name, now);
+        if (s == null) {
+            s = new Stream(epochPrefix + RedisStreamStore.newEpoch(), now);
+            streams.put(name, s);
+        }
+        return s;
     }
 
     /** The stream as it stands now; a stream quiet for longer than the TTL is gone, as in Redis. */
@@ -55,11 +75,7 @@ public final class MemoryStreamStore implements StreamStore {
     public Appended append(String stream, Framing frame, Publication publication) {
         long now = clock.getAsLong();
         synchronized (this) {
-            Stream s = live(stream, now);
-            if (s == null) {
-                s = new Stream();
-                streams.put(stream, s);
-            }
+            Stream s = liveOrNew(stream, now);
             long offset = ++s.top;
             String text = frame.with(offset);
             s.history.addLast(new Entry(offset, text));
@@ -73,10 +89,7 @@ public final class MemoryStreamStore implements StreamStore {
 
     @Override
     public synchronized Range after(String stream, long afterOffset) {
-        Stream s = live(stream, clock.getAsLong());
-        if (s == null) {
-            return new Range(null, 0, List.of());
-        }
+        Stream s = liveOrNew(stream, clock.getAsLong());
         List<Entry> entries = new ArrayList<>();
         for (Entry e : s.history) {
             if (e.offset() > afterOffset) {

@@ -25,7 +25,8 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * (offset, history, trim, expiry and publication together, run by its hash); if the meta hash is
  * gone the script starts a new epoch and drops what is left of the history, so an offset is
  * never reused within an epoch. Reading is one script too, so the epoch, the top and the entries
- * come from one moment.
+ * come from one moment; reading a stream that does not exist (never written, or expired) starts
+ * it, empty, in a new epoch, so a client always has a position to resume from.
  */
 public final class RedisStreamStore implements StreamStore {
 
@@ -41,17 +42,21 @@ public final class RedisStreamStore implements StreamStore {
             redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], offset .. '-0', 'f', frame)
             redis.call('PEXPIRE', KEYS[1], ARGV[5])
             redis.call('PEXPIRE', KEYS[2], ARGV[5])
+            local receivers = -1
             if ARGV[6] ~= '' then
-              redis.call('PUBLISH', ARGV[6], ARGV[7] .. '"epoch":' .. cjson.encode(epoch) .. ',"offset":' .. offset
+              receivers = redis.call('PUBLISH', ARGV[6], ARGV[7] .. '"epoch":' .. cjson.encode(epoch) .. ',"offset":' .. offset
                 .. ',"frame":' .. cjson.encode(frame) .. '}')
             end
-            return {epoch, offset, frame}
+            return {epoch, offset, frame, receivers}
             """;
 
     static final String AFTER = """
             local meta = redis.call('HMGET', KEYS[1], 'epoch', 'top')
             if not meta[1] then
-              return {false, 0, {}}
+              redis.call('DEL', KEYS[2])
+              redis.call('HSET', KEYS[1], 'epoch', ARGV[2], 'top', 0)
+              redis.call('PEXPIRE', KEYS[1], ARGV[3])
+              return {ARGV[2], 0, {}}
             end
             local entries = redis.call('XRANGE', KEYS[2], '(' .. ARGV[1] .. '-0', '+')
             return {meta[1], tonumber(meta[2]), entries}
@@ -90,15 +95,13 @@ public final class RedisStreamStore implements StreamStore {
                 Long.toString(ttlMillis), publication.channel() == null ? "" : publication.channel(),
                 publication.head() == null ? "" : publication.head());
         List<?> reply = (List<?>) run(APPEND, APPEND_SHA, stream, args);
-        return new Appended((String) reply.get(0), (Long) reply.get(1), (String) reply.get(2));
+        return new Appended((String) reply.get(0), (Long) reply.get(1), (String) reply.get(2), (Long) reply.get(3));
     }
 
     @Override
     public Range after(String stream, long afterOffset) throws StreamException {
-        List<?> reply = (List<?>) run(AFTER, AFTER_SHA, stream, List.of(Long.toString(Math.max(0, afterOffset))));
-        if (reply.get(0) == null) {
-            return new Range(null, 0, List.of()); // no such stream (never written, or expired)
-        }
+        List<?> reply = (List<?>) run(AFTER, AFTER_SHA, stream,
+                List.of(Long.toString(Math.max(0, afterOffset)), newEpoch(), Long.toString(ttlMillis)));
         List<Entry> entries = new ArrayList<>();
         for (Object o : (List<?>) reply.get(2)) {
             List<?> entry = (List<?>) o;

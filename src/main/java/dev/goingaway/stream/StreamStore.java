@@ -19,7 +19,10 @@ public interface StreamStore extends AutoCloseable {
      */
     Appended append(String stream, Framing frame, Publication publication) throws StreamException;
 
-    /** The stream's epoch and top, and the entries after {@code afterOffset} still in its history. */
+    /**
+     * The stream's epoch and top, and the entries after {@code afterOffset} still in its history.
+     * A stream that does not exist (never written, or expired) is started, empty, in a new epoch.
+     */
     Range after(String stream, long afterOffset) throws StreamException;
 
     @Override
@@ -30,8 +33,19 @@ public interface StreamStore extends AutoCloseable {
         public static final Publication NONE = new Publication(null, null);
     }
 
-    /** The appended message: its stream's epoch, its offset, and its frame with the offset in it. */
-    record Appended(String epoch, long offset, String frame) {
+    /**
+     * The appended message: its stream's epoch, its offset, its frame with the offset in it, and
+     * how many subscribers the publication reached (-1 when nothing was published).
+     */
+    record Appended(String epoch, long offset, String frame, long receivers) {
+        public Appended(String epoch, long offset, String frame) {
+            this(epoch, offset, frame, -1);
+        }
+
+        public Entry entry() {
+            return new Entry(offset, frame);
+        }
+
         public Position position() {
             return new Position(epoch, offset);
         }

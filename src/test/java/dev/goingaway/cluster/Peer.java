@@ -26,6 +26,28 @@ final class Peer implements AutoCloseable {
         return new Peer(WireClient.connect(uri));
     }
 
+    /** The welcome frame. */
+    JsonObject welcome() {
+        return welcome;
+    }
+
+    /** {@code EPOCH:OFFSET} of a stream ({@code room} or {@code broadcast}) as the welcome gave it. */
+    String welcomePosition(String stream) {
+        JsonObject top = welcome.getJsonObject("streams").getJsonObject(stream);
+        return top.getString("epoch") + ":" + top.getJsonNumber("offset").longValue();
+    }
+
+    /** Every frame of a type received so far, in order. */
+    java.util.List<JsonObject> frames(String type) {
+        return ws.texts().stream().filter(t -> t.contains("\"type\":\"" + type + "\""))
+                .map(dev.goingaway.testing.Json::parse).toList();
+    }
+
+    /** Every text frame received so far, in order (the welcome first). */
+    java.util.List<String> texts() {
+        return ws.texts();
+    }
+
     String session() {
         return welcome.getString("session");
     }

@@ -1,6 +1,7 @@
 package dev.goingaway.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -8,6 +9,12 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.goingaway.stream.Framing;
+import dev.goingaway.stream.RedisStreamStore;
+import dev.goingaway.stream.StreamException;
+import dev.goingaway.stream.StreamStore;
+import redis.clients.jedis.RedisClient;
 
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
@@ -32,6 +39,14 @@ class RedisBusTest {
     private Jsonb jsonb;
     private String channel;
     private final List<Node> nodes = new CopyOnWriteArrayList<>();
+    private RedisStreamStore store;
+
+    /** The frame's text, checked to carry the offset the envelope says. */
+    private static String text(String frame, long offset) {
+        int hash = frame.lastIndexOf('#');
+        assertEquals(Long.toString(offset), frame.substring(hash + 1), "the frame carries its envelope's offset");
+        return frame.substring(0, hash);
+    }
 
     /** One instance: a relay on a bus, recording what reached its sessions and what the bus reported. */
     private final class Node implements Relay.Local, RedisBus.Listener {
@@ -59,15 +74,21 @@ class RedisBusTest {
         }
 
         @Override
-        public int toRoom(String room, String frame) {
-            roomFrames.add(room + "|" + frame);
+        public int toRoom(String room, String epoch, long offset, String frame) {
+            roomFrames.add(room + "|" + text(frame, offset));
             return sessions;
         }
 
         @Override
-        public int toAll(String frame) {
-            allFrames.add(frame);
+        public int toAll(String epoch, long offset, String frame) {
+            allFrames.add(text(frame, offset));
             return sessions;
+        }
+
+        /** Publishes a room message as the chat does: appended to its stream, published by the script. */
+        long publishRoom(String room, String text) throws StreamException {
+            return store.append("room:" + room, new Framing(text + "#", ""),
+                    new StreamStore.Publication(channel, relay.roomHead(room))).offset();
         }
 
         @Override
@@ -110,11 +131,13 @@ class RedisBusTest {
         redis = RedisProcess.start(0);
         jsonb = JsonbBuilder.create();
         channel = "test:" + UUID.randomUUID();
+        store = new RedisStreamStore(RedisClient.create("127.0.0.1", redis.port()), 100, Duration.ofMinutes(1));
     }
 
     @AfterEach
     void stop() throws Exception {
         nodes.forEach(n -> n.bus.close(Duration.ofSeconds(1)));
+        store.close();
         jsonb.close();
         redis.close();
     }
@@ -123,16 +146,15 @@ class RedisBusTest {
     void roomMessageReachesTheOtherNodeOnceAndNeverComesBackToItsOrigin() throws Exception {
         Node a = new Node("a", 1);
         Node b = new Node("b", 1);
-        a.relay.publishRoom("r1", "first");
-        a.relay.publishRoom("r1", "marker");
+        a.publishRoom("r1", "first");
+        a.publishRoom("r1", "marker");
         // The channel keeps one publisher's order: once the marker is there, so is anything before it.
         Await.until("b received the marker", WAIT, () -> b.count("r1|marker") == 1);
         assertEquals(1, b.count("r1|first"), "b delivered the message exactly once: " + b.roomFrames);
         assertEquals(List.of(), a.roomFrames, "a ignores its own messages (it delivered them locally already)");
 
-        b.relay.publishRoom("r2", "reply");
+        b.publishRoom("r2", "reply");
         Await.until("a received b's reply", WAIT, () -> a.count("r2|reply") == 1);
-        assertEquals(3, a.published.get() + b.published.get(), "three payloads published in all");
     }
 
     @Test
@@ -141,7 +163,11 @@ class RedisBusTest {
         Node b = new Node("b", 7);
         Node c = new Node("c", 5);
         AtomicInteger delivered = new AtomicInteger(2); // a's own sessions, delivered locally first
-        int remote = a.relay.broadcast("notice", delivered, Duration.ofSeconds(5));
+        String id = UUID.randomUUID().toString();
+        long receivers = store.append("broadcast", new Framing("notice#", ""),
+                new StreamStore.Publication(channel, a.relay.broadcastHead(id, delivered))).receivers();
+        assertEquals(3, receivers, "the script's PUBLISH reached the three subscriptions");
+        int remote = a.relay.awaitReplies(id, receivers, Duration.ofSeconds(5));
         assertEquals(12, remote, "b's 7 and c's 5 sessions are counted");
         assertEquals(14, delivered.get(), "the API's total: local 2 plus remote 12");
         assertEquals(List.of("notice"), b.allFrames, "b delivered the broadcast once");
@@ -158,16 +184,17 @@ class RedisBusTest {
         redis.stop();
         Await.until("both report the bus down", WAIT, () -> a.downs.get() == 1 && b.downs.get() == 1);
         assertTrue(!a.bus.up() && !b.bus.up(), "up() is false while Redis is gone");
-        a.relay.publishRoom("r", "lost");
-        Await.until("the publish during the outage is counted as failed", WAIT, () -> a.failed.get() >= 1);
+        assertThrows(StreamException.class, () -> a.publishRoom("r", "lost"), "no append while Redis is gone");
+        a.bus.publish("a reply during the outage");
+        Await.until("a publish during the outage is counted as failed", WAIT, () -> a.failed.get() >= 1);
 
         redis.startProcess();
         Await.until("both resubscribe and report up again", WAIT,
                 () -> a.ups.get() == 2 && b.ups.get() == 2 && a.bus.up() && b.bus.up());
         assertTrue(a.resubscribed.get() >= 1 && b.resubscribed.get() >= 1, "resubscriptions counted");
 
-        a.relay.publishRoom("r", "after");
-        a.relay.publishRoom("r", "marker");
+        a.publishRoom("r", "after");
+        a.publishRoom("r", "marker");
         Await.until("b receives again", WAIT, () -> b.count("r|marker") == 1);
         assertEquals(1, b.count("r|after"), "the first message after recovery arrives once");
         assertEquals(0, b.count("r|lost"), "a message published into the outage is not replayed later");
@@ -181,7 +208,7 @@ class RedisBusTest {
         try {
             Await.until("the watchdog notices that PING goes unanswered", WAIT, () -> a.downs.get() == 1);
             for (int i = 0; i < 10; i++) {
-                a.relay.publishRoom("r", "into the void " + i);
+                a.bus.publish("into the void " + i);
             }
             long start = System.nanoTime();
             a.bus.close(Duration.ofMillis(500));

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class MemoryStreamStoreTest {
 
     private final AtomicLong now = new AtomicLong();
-    private final MemoryStreamStore store = new MemoryStreamStore(3, Duration.ofSeconds(60), now::get);
+    private final MemoryStreamStore store = new MemoryStreamStore(3, Duration.ofSeconds(60), now::get, "");
 
     private StreamStore.Appended append(String stream, String text) {
         return store.append(stream, new Framing("{\"text\":\"" + text + "\",\"offset\":", "}"), StreamStore.Publication.NONE);
@@ -42,7 +42,9 @@ class MemoryStreamStoreTest {
         append("room:b", "y");
         assertEquals(1, store.after("room:a", 0).top().offset());
         assertEquals(1, store.after("room:b", 0).top().offset());
-        assertNull(store.after("room:c", 0).epoch(), "never written");
+        Range fresh = store.after("room:c", 0);
+        assertEquals(0, fresh.topOffset(), "never written: read, it starts empty");
+        assertEquals(fresh.epoch(), append("room:c", "z").epoch(), "and the first message continues that epoch");
     }
 
     @Test
@@ -51,7 +53,6 @@ class MemoryStreamStoreTest {
         now.addAndGet(Duration.ofSeconds(59).toNanos());
         assertEquals(first, append("room:q", "b").epoch(), "written within the TTL: same epoch");
         now.addAndGet(Duration.ofSeconds(61).toNanos());
-        assertNull(store.after("room:q", 0).epoch(), "quiet for longer than HISTORY_TTL: gone");
         StreamStore.Appended again = append("room:q", "c");
         assertNotEquals(first, again.epoch(), "a new epoch");
         assertEquals(1, again.offset());

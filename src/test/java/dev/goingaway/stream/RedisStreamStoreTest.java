@@ -3,6 +3,7 @@ package dev.goingaway.stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -106,13 +107,17 @@ class RedisStreamStoreTest {
     }
 
     @Test
-    void aStreamNeverWrittenHasNoEpoch() throws Exception {
+    void aStreamNeverWrittenStartsEmptyInANewEpochWhenRead() throws Exception {
         Range none = store.after("room:never", 0);
-        assertNull(none.epoch());
-        assertNull(none.top());
+        assertNotNull(none.epoch(), "a reader is given a position to resume from");
         assertEquals(0, none.topOffset());
-        assertFalse(none.completeAfter(new Position("E", 0)), "nothing to resume from");
         assertTrue(none.entries().isEmpty());
+        assertFalse(none.completeAfter(new Position("E", 0)), "another epoch cannot be resumed");
+        assertTrue(none.completeAfter(none.top()), "its own top can: nothing was missed");
+        StreamStore.Appended first = store.append("room:never", message("a"), StreamStore.Publication.NONE);
+        assertEquals(new Position(none.epoch(), 1), first.position(), "the first message continues the reader's epoch");
+        Range again = store.after("room:never", 0);
+        assertEquals(none.epoch(), again.epoch(), "a second read does not start it again");
     }
 
     @Test
