@@ -138,6 +138,12 @@ public class StreamDelivery {
 
     /** A message another instance appended, from the cluster channel; returns how many connections here got it. */
     public int arrived(String stream, String epoch, long offset, String frame) {
+        if (!sequences.containsKey(stream) && !stream.equals(BROADCAST)
+                && registry.inRoom(stream.substring("room:".length())).isEmpty()) {
+            // Nobody here follows the room: nothing to deliver, nothing to keep. A connection that
+            // joins it is registered before it reads the history, so it misses nothing.
+            return 0;
+        }
         return Math.max(0, offer(stream, epoch, new Entry(offset, frame)));
     }
 
@@ -146,6 +152,7 @@ public class StreamDelivery {
      * every stream followed here from the history after what was delivered.
      */
     public void resync() {
+        history.store().retryNow(); // Redis answers: number in its epochs again without waiting for the retry
         for (Sequence s : sequences.values()) {
             readers.execute(() -> repair(s));
         }
@@ -201,7 +208,8 @@ public class StreamDelivery {
         int n = s.repaired(r, System.nanoTime());
         if (n > 0) {
             repaired.inc(n);
-            LOG.log(Level.FINE, "stream {0}: {1} messages repaired from the history after {2}", new Object[] {s.name(), n, p});
+            LOG.log(Level.INFO, "stream_gap_repaired stream={0} after={1} messages={2}: read from the history, delivered in order",
+                    new Object[] {s.name(), p, n});
         }
     }
 

@@ -125,6 +125,13 @@ public final class FallbackStreamStore implements StreamStore {
         }
     }
 
+    /** Redis answers again (the cluster bus resubscribed): the next call tries the shared store at once. */
+    public void retryNow() {
+        synchronized (lock) {
+            retryAt = clock.getAsLong();
+        }
+    }
+
     /** Whether this call may go to the shared store: it is up, or a retry is due (taken by one caller). */
     private boolean tryShared() {
         if (shared == null) {
@@ -139,8 +146,9 @@ public final class FallbackStreamStore implements StreamStore {
                 return false;
             }
             retryAt = now + retryNanos;
-            return true;
         }
+        shared.reconnect();
+        return true;
     }
 
     private void answered() {

@@ -125,6 +125,13 @@ public final class RedisStreamStore implements StreamStore {
         }
     }
 
+    @Override
+    public void reconnect() {
+        if (redis instanceof redis.clients.jedis.RedisClient client) {
+            client.getPool().clear();
+        }
+    }
+
     /** An epoch for a stream that has none: 8 random characters. */
     static String newEpoch() {
         return UUID.randomUUID().toString().substring(0, 8);

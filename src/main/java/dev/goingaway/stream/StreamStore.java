@@ -25,6 +25,13 @@ public interface StreamStore extends AutoCloseable {
      */
     Range after(String stream, long afterOffset) throws StreamException;
 
+    /**
+     * Drops idle connections before a store that failed is tried again: a pooled connection to
+     * a Redis that has restarted would fail the first calls after it is back.
+     */
+    default void reconnect() {
+    }
+
     @Override
     void close();
 

@@ -39,8 +39,8 @@ class RecoveryIT {
 
     private static final String TOKEN = "recovery-it-token";
     private static final Duration WAIT = Duration.ofSeconds(20);
-    /** Small, so that the window can be exceeded quickly. */
-    private static final int HISTORY = 20;
+    /** The default window: the subscription kills below must not exceed it, the window test does. */
+    private static final int HISTORY = 200;
 
     private RedisProcess redis;
     private LibertyProcess a;
@@ -191,6 +191,7 @@ class RecoveryIT {
     void aMalformedPositionIsAnsweredWithAnErrorAndRecoveredFalse() throws Exception {
         try (Peer p = Peer.connect(a.ws("room=rec4&since=not-a-position"))) {
             assertFalse(p.welcome().getBoolean("recovered"));
+            Await.until("the error frame follows the welcome", WAIT, () -> !p.frames("error").isEmpty());
             JsonObject error = p.frames("error").get(0);
             assertEquals("bad_position", error.getString("code"), error.toString());
             assertEquals(1, p.sayAcked("ok-1", "still chatting"), "the connection works as usual");
@@ -224,8 +225,14 @@ class RecoveryIT {
             killer.join();
             assertTrue(kills.get() >= 3, "the subscriptions were killed several times: " + kills.get());
             for (Peer p : List.of(a1, a2, b1, b2)) {
-                Await.until("every member has all " + 2 * perSender + " messages", WAIT,
-                        () -> p.frames("message").size() >= 2 * perSender);
+                try {
+                    Await.until("every member has all " + 2 * perSender + " messages", WAIT,
+                            () -> p.frames("message").size() >= 2 * perSender);
+                } catch (AssertionError e) {
+                    throw new AssertionError(e.getMessage() + "; a member on " + p.instance() + " has " + p.frames("message").size()
+                            + ", offsets " + p.frames("message").stream().map(RecoveryIT::offset).toList()
+                            + ", resets " + p.frames("reset"), e);
+                }
             }
             for (Peer p : List.of(a1, a2, b1, b2)) {
                 List<JsonObject> got = p.frames("message");

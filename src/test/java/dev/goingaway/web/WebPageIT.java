@@ -25,6 +25,8 @@ import org.openqa.selenium.logging.LogEntry;
 
 import dev.goingaway.testing.Await;
 import dev.goingaway.testing.LibertyProcess;
+import dev.goingaway.testing.Metrics;
+import dev.goingaway.testing.WireClient;
 import dev.goingaway.testing.RedisProcess;
 import dev.goingaway.testing.TcpProxy;
 
@@ -213,6 +215,14 @@ class WebPageIT {
                     typed.add("burst " + i);
                 }
                 Await.until("alice's page shows the goodbye", WAIT, () -> !alice.notices("bye").isEmpty());
+                // Said in the room while alice's page is between its bye and its next welcome
+                // (RECONNECT_SPREAD is 3 s): it must appear on her page once, replayed on resume.
+                String away = "said while alice was away";
+                try (WireClient carol = WireClient.connect(second.ws("room=rollover"))) {
+                    carol.awaitText(t -> t.contains("\"welcome\""), WAIT);
+                    carol.sendText("{\"type\":\"message\",\"id\":\"carol-1\",\"text\":\"" + away + "\"}");
+                    carol.awaitText(t -> t.contains("\"ack\"") && t.contains("carol-1"), WAIT);
+                }
                 // The banner lives until the reconnect, which can be quicker than a poll: read
                 // what it showed, not what it shows now.
                 String banner = alice.bannersShown().stream().findFirst().orElse(null);
@@ -262,6 +272,17 @@ class WebPageIT {
                     Await.until("alice's total reaches Redis", WAIT,
                             () -> Integer.toString(typed.size()).equals(jedis.hget("goingaway:session:" + aliceSession, "total")));
                 }
+
+                Await.until("the message said while alice was away is on her page", WAIT,
+                        () -> texts(alice.lines("message")).contains(away));
+                assertEquals(1, texts(alice.lines("message")).stream().filter(away::equals).count(),
+                        "shown once on alice's page");
+                assertEquals(1, texts(bob.lines("message")).stream().filter(away::equals).count(), "and on bob's");
+                assertEquals(List.of(), alice.notices("error").stream().map(ChatPage.Line::text)
+                        .filter(t -> t.startsWith("Messages sent while you were away may be missing")).toList(),
+                        "the resume recovered: no 'may be missing' notice");
+                assertTrue(Metrics.value(second, "stream_messages_replayed_total") >= 1,
+                        "the second instance replayed it to a page that resumed after it was said");
 
                 // Chat goes on on the second instance.
                 alice.say("on the second instance");

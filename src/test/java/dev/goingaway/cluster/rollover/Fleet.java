@@ -67,8 +67,8 @@ final class Fleet implements AutoCloseable {
         return clients.get(index);
     }
 
-    URI uri(String room, String session) {
-        String query = "room=" + room + (session == null ? "" : "&session=" + session);
+    URI uri(String room, String session, String since) {
+        String query = "room=" + room + (session == null ? "" : "&session=" + session) + (since == null ? "" : "&since=" + since);
         return proxy.resolve("/ws/chat?" + query);
     }
 

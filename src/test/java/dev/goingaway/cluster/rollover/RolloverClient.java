@@ -75,6 +75,15 @@ final class RolloverClient {
     private final BitSet[] received;
     private int duplicateDeliveries;
 
+    // The room's stream: the last position seen, resumed from after every bye or drop.
+    private String roomEpoch;
+    private long roomOffset;
+    private int recoveredTrue;
+    private int recoveredFalse;
+    private int offsetGaps;
+    private int offsetRepeats;
+    private int resets;
+
     // Connections: [welcome, end] in nanoTime; end is Long.MAX_VALUE while open.
     private final List<long[]> intervals = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
@@ -118,7 +127,7 @@ final class RolloverClient {
         int gen = ++generation;
         ws = null;
         fleet.http.newWebSocketBuilder().connectTimeout(HANDSHAKE_TIMEOUT)
-                .buildAsync(fleet.uri(room, session), new Listener(gen))
+                .buildAsync(fleet.uri(room, session, roomEpoch == null ? null : roomEpoch + ":" + roomOffset), new Listener(gen))
                 .whenComplete((socket, error) -> {
                     if (error != null) {
                         handshakeFailed(gen, error);
@@ -216,6 +225,12 @@ final class RolloverClient {
             case "ack" -> ack(f);
             case "error" -> error(f);
             case "bye" -> bye(f);
+            case "reset" -> {
+                resets++;
+                problem("reset: " + f);
+                roomEpoch = f.getString("epoch");
+                roomOffset = f.getJsonNumber("offset").longValue();
+            }
             default -> { }
         }
     }
@@ -236,6 +251,23 @@ final class RolloverClient {
         if (total != acked.cardinality() && !(mayBeCounted && total == acked.cardinality() + 1)) {
             welcomeTotalMismatches++;
             problem("welcome total " + total + " but " + acked.cardinality() + " messages acked");
+        }
+        JsonObject streams = f.containsKey("streams") ? f.getJsonObject("streams") : null;
+        if (streams != null && streams.containsKey("room")) {
+            JsonObject top = streams.getJsonObject("room");
+            boolean recovered = f.containsKey("recovered") && f.getBoolean("recovered");
+            if (f.containsKey("recovered")) {
+                if (recovered) {
+                    recoveredTrue++;
+                } else {
+                    recoveredFalse++;
+                    problem("resume from " + roomEpoch + ":" + roomOffset + " not recovered: " + f);
+                }
+            }
+            if (!recovered || !top.getString("epoch").equals(roomEpoch)) {
+                roomEpoch = top.getString("epoch");
+                roomOffset = top.getJsonNumber("offset").longValue();
+            }
         }
         welcomes++;
         lastWelcomeNanos = now;
@@ -266,6 +298,17 @@ final class RolloverClient {
         if (sender < firstMember || sender > lastMember) {
             problem("message from outside the room: " + f);
             return;
+        }
+        if (f.containsKey("offset") && roomEpoch != null) {
+            long offset = f.getJsonNumber("offset").longValue();
+            if (offset <= roomOffset) {
+                offsetRepeats++;
+                problem("offset " + offset + " after " + roomOffset);
+            } else if (offset != roomOffset + 1) {
+                offsetGaps++;
+                problem("offset " + offset + " after " + roomOffset + ": a gap");
+            }
+            roomOffset = Math.max(roomOffset, offset);
         }
         BitSet got = received[sender - firstMember];
         if (got.get(s)) {
@@ -527,7 +570,7 @@ final class RolloverClient {
                 refused1013, handshakeFailures, closedWithoutBye, closeAfterByeNot1001, answerTimeouts, answersForUnknownIds, duplicateDeliveries,
                 new TreeMap<>(errorCodes), Arrays.copyOf(sentNanos, seq + 1), Arrays.copyOf(ackNanos, seq + 1),
                 (BitSet) acked.clone(), got, intervals.stream().map(long[]::clone).toList(), List.copyOf(problems),
-                lastByeNanos, lastWelcomeNanos);
+                lastByeNanos, lastWelcomeNanos, recoveredTrue, recoveredFalse, offsetGaps, offsetRepeats, resets);
     }
 
     /** A consistent copy of one client's record. */
@@ -537,7 +580,8 @@ final class RolloverClient {
                     int answerTimeouts, int answersForUnknownIds,
                     int duplicateDeliveries, Map<String, Integer> errorCodes, long[] sentNanos, long[] ackNanos,
                     BitSet ackedIds, BitSet[] received, List<long[]> intervals, List<String> problems,
-                    long lastByeNanos, long lastWelcomeNanos) {
+                    long lastByeNanos, long lastWelcomeNanos, int recoveredTrue, int recoveredFalse, int offsetGaps,
+                    int offsetRepeats, int resets) {
     }
 
     synchronized void close() {

@@ -237,6 +237,14 @@ public final class RolloverHarness {
                 r.storedTotalsCorrect + "/" + r.clients + " sessions in Redis");
         r.check("fan-out complete to connected members", r.fanoutDelivered == r.fanoutExpected,
                 r.fanoutDelivered + "/" + r.fanoutExpected);
+        r.check("every acknowledged message reached every member once, reconnecting ones included",
+                r.receiverDelivered == r.receiverExpected && r.duplicateDeliveries == 0,
+                r.receiverDelivered + "/" + r.receiverExpected);
+        r.check("every member saw its room's offsets in order, without a gap or a reset",
+                r.offsetGaps == 0 && r.offsetRepeats == 0 && r.resets == 0,
+                r.offsetRepeats + " out of order, " + r.offsetGaps + " gaps, " + r.resets + " resets");
+        r.check("every resume said recovered:true", r.recoveredFalse == 0 && r.recoveredTrue > 0,
+                r.recoveredTrue + " recovered, " + r.recoveredFalse + " not");
         r.check("every welcomed connection ended with bye then 1001", r.closedWithoutBye == 0 && r.closeAfterByeNot1001 == 0,
                 r.closedWithoutBye + " ended without bye, " + r.closeAfterByeNot1001 + " bye not followed by 1001");
         r.check("no answer for an id never sent", r.answersForUnknownIds == 0, Long.toString(r.answersForUnknownIds));

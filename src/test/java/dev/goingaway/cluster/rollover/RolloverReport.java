@@ -53,6 +53,13 @@ final class RolloverReport {
     long answersForUnknownIds;
     long fanoutExpected;
     long fanoutDelivered;
+    long receiverExpected;
+    long receiverDelivered;
+    long recoveredTrue;
+    long recoveredFalse;
+    long offsetGaps;
+    long offsetRepeats;
+    long resets;
     long durationMillis;
     final Map<String, Integer> errorCodes = new TreeMap<>();
     final List<String> problems = new ArrayList<>();
@@ -81,6 +88,11 @@ final class RolloverReport {
             closeAfterByeNot1001 += c.closeAfterByeNot1001();
             answerTimeouts += c.answerTimeouts();
             answersForUnknownIds += c.answersForUnknownIds();
+            recoveredTrue += c.recoveredTrue();
+            recoveredFalse += c.recoveredFalse();
+            offsetGaps += c.offsetGaps();
+            offsetRepeats += c.offsetRepeats();
+            resets += c.resets();
             c.errorCodes().forEach((k, v) -> errorCodes.merge(k, v, Integer::sum));
             countedTwice += Math.max(0, c.lastAckTotal() - c.acked()) + c.ackTotalMismatches();
             boolean clientTotalOk = c.lastAckTotal() == c.acked() && c.ackTotalMismatches() == 0
@@ -105,8 +117,9 @@ final class RolloverReport {
     /**
      * For every acknowledged message and every member of its room (the sender included): was the
      * member connected from before the message was sent until {@link #FANOUT_GRACE_NANOS} after its
-     * ack? Then it must have received it. Members reconnecting meanwhile are not expected to (the
-     * chat keeps no history to replay).
+     * ack? Then it must have received it live. And the receiver-side check: every member that
+     * joined before the message was sent must have received it, reconnecting meanwhile or not
+     * (it resumed from its position and was given what it missed).
      */
     private void fanout(List<RolloverClient.Snapshot> all) {
         Map<Integer, RolloverClient.Snapshot> byIndex = new TreeMap<>();
@@ -119,7 +132,20 @@ final class RolloverReport {
                 long ackAt = sender.ackNanos()[s];
                 for (int m = firstMember; m < firstMember + sender.received().length; m++) {
                     RolloverClient.Snapshot member = byIndex.get(m);
-                    if (member == null || !connectedThroughout(member, sentAt, ackAt + FANOUT_GRACE_NANOS)) {
+                    if (member == null) {
+                        continue;
+                    }
+                    // Receiver side: every member in the room before the message was sent must end
+                    // up with it, reconnecting or not (it resumes from its position).
+                    if (!member.intervals().isEmpty() && member.intervals().get(0)[0] < sentAt) {
+                        receiverExpected++;
+                        if (member.received()[sender.index() - firstMember].get(s)) {
+                            receiverDelivered++;
+                        } else if (problems.size() < 40) {
+                            problems.add("c" + m + " never received message " + sender.index() + "/" + s);
+                        }
+                    }
+                    if (!connectedThroughout(member, sentAt, ackAt + FANOUT_GRACE_NANOS)) {
                         continue;
                     }
                     fanoutExpected++;
@@ -163,6 +189,9 @@ final class RolloverReport {
         b.append(String.format("totals: continued correctly %d/%d clients, stored in Redis correctly %d/%d%n",
                 totalsCorrect, clients, storedTotalsCorrect, clients));
         b.append(String.format("fan-out: %d of %d deliveries to members connected throughout%n", fanoutDelivered, fanoutExpected));
+        b.append(String.format("receiver side: %d of %d deliveries to every member (reconnecting ones included);"
+                        + " resumes recovered %d, not recovered %d; offsets out of order %d, gaps %d, resets %d%n",
+                receiverDelivered, receiverExpected, recoveredTrue, recoveredFalse, offsetRepeats, offsetGaps, resets));
         for (Round r : rounds) {
             b.append(String.format("rollover %d: %s -> %s: %d clients moved, all re-established %d ms after SIGTERM,"
                             + " peak %d handshakes/s on %s, old instance exit %d after %d ms%n",
