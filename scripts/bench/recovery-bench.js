@@ -27,6 +27,12 @@ const WebSocket = require('ws');
 
 const now = () => performance.timeOrigin + performance.now(); // ms, one clock for every thread
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// The promise, or a rejection naming `what` after ms; the timer does not outlive the promise.
+function withTimeout(promise, ms, what) {
+  let timer;
+  const expired = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms); });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
 
 const WARM_UP_MS = 3000;
 const HANDSHAKES_IN_FLIGHT = 200; // over all worker threads
@@ -123,11 +129,11 @@ async function stop(proc, graceMs, group) {
   const signal = (sig) => { try { process.kill(group ? -proc.pid : proc.pid, sig); } catch (e) { /* gone */ } };
   const gone = new Promise((r) => proc.once('exit', r));
   signal('SIGTERM');
-  const killed = await Promise.race([gone.then(() => false), sleep(graceMs).then(() => true)]);
+  const killed = await withTimeout(gone, graceMs, 'exit').then(() => false, () => true);
   if (killed) {
     console.log(`  (pid ${proc.pid} still running ${graceMs} ms after SIGTERM: SIGKILL)`);
     signal('SIGKILL');
-    await Promise.race([gone, sleep(5000)]);
+    await withTimeout(gone, 5000, 'exit after SIGKILL').catch((e) => console.log('  ' + e.message));
   }
 }
 
@@ -247,12 +253,18 @@ async function usedMemory(port) {
   return +m[1];
 }
 
-// Calls of every command so far, except INFO (this benchmark's own).
+// Calls of every command so far ({command: calls}), except INFO (this benchmark's own).
 async function commandCalls(port) {
   const text = await redis(port, 'INFO', 'commandstats');
-  let sum = 0;
-  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) if (m[1] !== 'info') sum += +m[2];
-  return sum;
+  const calls = {};
+  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) if (m[1] !== 'info') calls[m[1]] = +m[2];
+  return calls;
+}
+
+// {total, top: 'cmd n, cmd n'} of the calls made between two commandCalls readings.
+function callsBetween(a, b) {
+  const d = Object.entries(b).map(([k, v]) => [k, v - (a[k] || 0)]).filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]);
+  return { total: d.reduce((s, [, v]) => s + v, 0), top: d.slice(0, 6).map(([k, v]) => `${k} ${v}`).join(', ') };
 }
 
 // ---- the server's metrics ----------------------------------------------------------------------
@@ -262,6 +274,33 @@ async function activeSessions(port) {
   if (r.status !== 200) return NaN;
   const m = r.body.match(/^ws_sessions_active(?:\{[^}]*\})?\s+(\S+)/m);
   return m ? Number(m[1]) : NaN;
+}
+
+// The server's own view of trouble: the counters below that are not zero (any tags), the gauges
+// that say a store is down, and the WARNING/ERROR lines of its console log.
+const TROUBLE = ['stream_gaps_repaired', 'stream_holes_skipped', 'stream_resets_sent', 'stream_recoveries_failed',
+  'store_write_failures', 'cluster_publish_failures', 'cluster_resubscribes', 'ws_slow_consumers_closed',
+  'ws_connections_refused', 'ws_errors', 'ws_messages_duplicate', 'ws_heartbeat_timeouts'];
+async function serverNotes(server) {
+  const notes = [];
+  const r = await get(server.port, '/metrics', 5000);
+  if (r.status === 200) {
+    for (const line of r.body.split('\n')) {
+      const m = line.match(/^([a-z_]+?)(?:_total)?(\{[^}]*\})?\s+(\S+)$/);
+      if (!m) continue;
+      const v = Number(m[3]);
+      const tags = (m[2] || '').replace(/,?mp_scope="[^"]*"/, '').replace(/,\}$/, '}').replace(/^\{,?/, '{');
+      if (TROUBLE.includes(m[1]) && v > 0) notes.push(`${m[1]}${tags === '{}' ? '' : tags} ${v}`);
+      if ((m[1] === 'store_up' || m[1] === 'stream_store_up' || m[1] === 'cluster_bus_up') && v === 0) notes.push(`${m[1]} 0`);
+    }
+  } else notes.push('GET /metrics: ' + r.status);
+  const log = path.join(server.usr, 'console.log');
+  const bad = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter((l) => /^\[(WARNING|ERROR|SEVERE|FATAL) *\]/.test(l)) : [];
+  if (bad.length) {
+    const kinds = [...new Set(bad.map((l) => l.replace(/^\[[A-Z]+ *\]\s*/, '').slice(0, 140)))];
+    notes.push(`${bad.length} WARNING/ERROR log lines, e.g. ${kinds.slice(0, 3).map((k) => JSON.stringify(k)).join(' | ')}`);
+  }
+  return notes.length ? notes.join('; ') : 'nothing (no trouble counters, no warnings)';
 }
 
 async function untilNoSessions(port, what) {
@@ -280,10 +319,11 @@ async function untilNoSessions(port, what) {
 // ---- worker threads ----------------------------------------------------------------------------
 
 // One worker thread's share of the clients. Commands come from the main thread:
-//   {cmd:'connect', clients:[{room, query, roomSize, index}]} → {connected, streams}
-//   {cmd:'throughput', start, warmEnd, end}                    → throughput results (clients then close)
+//   {cmd:'connect', clients:[{index, room, query, roomSize}]} → {connected, streams}
+//   {cmd:'throughput', start, warmEnd, end}                    → {throughput} (the clients then close)
 //   {cmd:'close'}                                              → {closed}
-//   {cmd:'resume', t0, spreadMs, total}                        → storm records
+//   {cmd:'resume', t0, spreadMs, total, graceMs}               → {storm: one record per client}
+// A client that fails before its welcome (outside the storm's resumes) is reported as {error}.
 function clientWorker({ port, concurrency, id }) {
   let clients = [];
   const url = (q) => 'ws://127.0.0.1:' + port + '/ws/chat?' + q;
@@ -291,7 +331,7 @@ function clientWorker({ port, concurrency, id }) {
 
   function openAll(specs, done) {
     clients = specs.map((s) => Object.assign({
-      ws: null, session: null, since: null, welcome: false, received: 0, errors: 0, acks: 0, inflight: new Map(), seq: 0,
+      ws: null, session: null, since: null, welcome: false, received: 0, errors: 0, inflight: new Map(), seq: 0,
     }, s));
     let started = 0; let opened = 0; let streams = true;
     if (clients.length === 0) { done(true); return; }
@@ -315,7 +355,7 @@ function clientWorker({ port, concurrency, id }) {
         }
       });
       c.ws.on('error', (e) => { if (!c.welcome) fail(`client ${c.index} (${c.query}): ${e.message || e}`); });
-      c.ws.on('close', (code) => { c.closedCode = code; if (!c.welcome) fail(`client ${c.index} closed with ${code} before its welcome`); if (c.onClose) c.onClose(); });
+      c.ws.on('close', (code) => { if (!c.welcome) fail(`client ${c.index} closed with ${code} before its welcome`); });
     };
     for (let i = 0; i < Math.min(concurrency, clients.length); i++) next();
   }
@@ -554,10 +594,7 @@ async function memoryPhase(server, redisPort) {
     if (!cs[0].welcome.streams) return null;
     await sleep(300);
     const before = await usedMemory(redisPort);
-    const acked = await Promise.race([
-      Promise.all(cs.map((c) => sendMany(c, MEM_MESSAGES, 16, MEM_TEXT))),
-      sleep(120000).then(() => { throw new Error('timed out after 120 s: memory phase acks'); }),
-    ]);
+    const acked = await withTimeout(Promise.all(cs.map((c) => sendMany(c, MEM_MESSAGES, 16, MEM_TEXT))), 120000, 'memory phase acks');
     await sleep(300);
     const after = await usedMemory(redisPort);
     let keyBytes = 0; let xlen = Infinity;
@@ -589,19 +626,16 @@ async function stormPhase(server, redisPort) {
     await untilNoSessions(server.port, 'after the storm clients left');
     // Two messages into every storm room, from 16 sender connections at a time.
     let nextRoom = 0; let senderAcks = 0; let senderErrors = 0;
-    await Promise.race([
-      Promise.all(Array.from({ length: Math.min(16, rooms) }, async () => {
-        while (nextRoom < rooms) {
-          const room = 's' + (nextRoom++);
-          const c = await openClient(server.port, room);
-          const acked = await sendMany(c, STORM_MISSED, STORM_MISSED, 'missed while away');
-          senderAcks += acked; // (not `x += await`, which adds to the value read before the wait)
-          senderErrors += c.errors;
-          await closeAll([c]);
-        }
-      })),
-      sleep(120000).then(() => { throw new Error('timed out after 120 s: sending the missed messages'); }),
-    ]);
+    await withTimeout(Promise.all(Array.from({ length: Math.min(16, rooms) }, async () => {
+      while (nextRoom < rooms) {
+        const room = 's' + (nextRoom++);
+        const c = await openClient(server.port, room);
+        const acked = await sendMany(c, STORM_MISSED, STORM_MISSED, 'missed while away');
+        senderAcks += acked; // (not `x += await`, which adds to the value read before the wait)
+        senderErrors += c.errors;
+        await closeAll([c]);
+      }
+    })), 120000, 'sending the missed messages');
     if (senderAcks !== rooms * STORM_MISSED) console.log(`  note: ${senderAcks} of ${rooms * STORM_MISSED} missed messages acknowledged (${senderErrors} errors)`);
     await untilNoSessions(server.port, 'after the senders left');
     await sleep(500);
@@ -609,6 +643,7 @@ async function stormPhase(server, redisPort) {
     const t0 = now() + 300;
     const parts = await pool.ask('storm: resumes', STORM_SPREAD_MS + 90000, 'storm', { cmd: 'resume', t0, spreadMs: STORM_SPREAD_MS, total: n, graceMs: 3000 });
     const calls1 = await commandCalls(redisPort);
+    const calls = callsBetween(calls0, calls1);
     const recs = parts.flat();
     const first = Math.min(...recs.map((r) => r.start));
     const ok = recs.filter((r) => !r.failed);
@@ -629,7 +664,7 @@ async function stormPhase(server, redisPort) {
       errors: recs.reduce((s, r) => s + r.errors, 0),
       failed: recs.filter((r) => r.failed).length,
       failures: [...new Set(recs.filter((r) => r.failed).map((r) => r.failed))].slice(0, 3),
-      cmdsPerResume: (calls1 - calls0) / n, cmds: calls1 - calls0,
+      cmdsPerResume: calls.total / n, cmds: calls.total, cmdsTop: calls.top,
       welcomeP50: pct(welcomeLat, 0.5), welcomeP99: pct(welcomeLat, 0.99),
     };
   } finally { await pool.end(); }
@@ -676,12 +711,14 @@ async function stormPhase(server, redisPort) {
         await untilNoSessions(server.port, 'after the memory phase');
 
         const s = row.storm = await stormPhase(server, redisServer.port);
-        const owed = s.recAbsent === s.n ? 'messages after the welcome' : `both missed messages ${s.both}/${s.n}`;
-        console.log(`${tag} storm: ${s.n} resumes (connected first in ${int(s.connectMs)} ms), all done in ${int(s.stormMs)} ms `
+        const owed = s.recAbsent === s.n ? `messages after the welcome ${s.got} (clients with any ${s.gotAny})`
+          : `both missed messages ${s.both}/${s.n} (clients with any ${s.gotAny}, messages ${s.got})`;
+        console.log(`${tag} storm: ${s.n} resumes (first connects took ${int(s.connectMs)} ms), all done in ${int(s.stormMs)} ms `
           + `(last welcome ${int(s.lastWelcomeMs)} ms); recovered true ${s.recTrue} / false ${s.recFalse} / absent ${s.recAbsent}; `
-          + `${owed}, clients with any ${s.gotAny}, messages ${s.got}, unexpected ${s.extra}, resets ${s.resets}, error frames ${s.errors}, failed ${s.failed}`
+          + `${owed}; unexpected messages ${s.extra}, resets ${s.resets}, error frames ${s.errors}, failed ${s.failed}`
           + `${s.failures.length ? ' (' + s.failures.join('; ') + ')' : ''}; `
-          + `Redis ${f(s.cmdsPerResume, 2)} commands/resume (${int(s.cmds)}); welcome latency p50 ${f(s.welcomeP50)} ms p99 ${f(s.welcomeP99)} ms`);
+          + `Redis ${f(s.cmdsPerResume, 2)} commands/resume (${int(s.cmds)}: ${s.cmdsTop}); welcome latency p50 ${f(s.welcomeP50)} ms p99 ${f(s.welcomeP99)} ms`);
+        console.log(`${tag} server reports: ${await serverNotes(server)}`);
       } finally {
         const ts = Date.now();
         if (server) await server.stop();

@@ -4,7 +4,8 @@
  * {@code chat} (the chat, whatever carries it, and the ports it owns: {@code Connection},
  * {@code ConnectionEvents}, {@code FanOut}), {@code transport} with {@code transport.servlet} and
  * {@code transport.jakarta} (what carries {@code /ws/chat}), {@code cluster} (fan-out between
- * instances), {@code store} (sessions' totals in Redis), {@code shutdown} (the drain, and the
+ * instances), {@code stream} (numbered streams and their history, for resumes), {@code store}
+ * (sessions' totals in Redis), {@code shutdown} (the drain, and the
  * {@code Transport} port it owns), {@code broadcast} (the REST API), {@code heartbeat},
  * {@code health}, {@code config} and {@code web} (the page's headers). This package holds two
  * helpers every feature may use: {@link dev.goingaway.InFlight} and

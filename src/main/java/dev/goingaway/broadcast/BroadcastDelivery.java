@@ -33,7 +33,7 @@ public class BroadcastDelivery {
     void deliver(@ObservesAsync BroadcastRequested event) {
         String id = UUID.randomUUID().toString();
         StreamDelivery.Appended appended = streams.append(StreamDelivery.BROADCAST, chat.framing(event.frame()),
-                cluster.broadcastPublication(id, event.delivered()));
+                cluster.broadcastPublication(id, event.delivered())).join();
         int n = appended.deliveredHere();
         event.delivered().addAndGet(n);
         int remote = cluster.awaitReplies(id, appended.stored().receivers());

@@ -223,17 +223,24 @@ public class ChatService implements ConnectionEvents {
                     "server is shutting down; not counted, send again after reconnecting"));
             return;
         }
+        boolean handedOver = false;
         try {
-            process(client, text);
+            handedOver = process(client, text);
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "session_id=" + client.sessionId() + " message failed", e);
             reject(client, new Inbound.Rejected(null, ErrorCode.INTERNAL, "server error; message not counted"));
         } finally {
-            admission.exit();
+            if (!handedOver) {
+                admission.exit(); // else once it is answered: the drain waits for that
+            }
         }
     }
 
-    private void process(ChatClient client, String text) {
+    /**
+     * Answers a message, or hands it to its stream and returns true: then it is answered (and
+     * leaves the in-flight count) once it has its offset.
+     */
+    private boolean process(ChatClient client, String text) {
         if (!client.limiter().tryAcquire(System.nanoTime())) {
             reject(client, new Inbound.Rejected(quickId(text), ErrorCode.RATE_LIMITED,
                     "more than " + settings.rateLimit() + " messages per second"));
@@ -241,12 +248,12 @@ public class ChatService implements ConnectionEvents {
                 LOG.log(Level.WARNING, "session_id={0} closed: rate limit exceeded persistently", client.sessionId());
                 closeAfterQueued(client, CloseCode.POLICY, "rate limit exceeded");
             }
-            return;
+            return false;
         }
         Inbound inbound = codec.decode(text);
         if (inbound instanceof Inbound.Rejected rejected) {
             reject(client, rejected);
-            return;
+            return false;
         }
         Inbound.ChatMessage message = (Inbound.ChatMessage) inbound;
         String idKey = FrameCodec.idKey(message.id());
@@ -256,16 +263,28 @@ public class ChatService implements ConnectionEvents {
             // reconnect): acknowledge again, do not count or deliver twice.
             metrics.duplicate();
             ack(client, message.id(), tally.total());
-            return;
+            return false;
         }
         long total = tally.count(idKey);
         totals.changed(tally);
         // The ack goes once the message has its offset and is in its stream's history; the append
         // delivers it here and publishes it for the other instances in the same step.
+        JsonValue id = message.id();
         streams.append(StreamDelivery.roomStream(client.room()),
                 codec.framing(new Frames.Message(client.room(), client.sessionId(), message.text(), System.currentTimeMillis())),
-                fanOut.roomPublication(client.room()));
-        ack(client, message.id(), total);
+                fanOut.roomPublication(client.room())).whenComplete((appended, failure) -> {
+                    try {
+                        if (failure == null) {
+                            ack(client, id, total);
+                        } else {
+                            LOG.log(Level.SEVERE, "session_id=" + client.sessionId() + " append failed", failure);
+                            reject(client, new Inbound.Rejected(id, ErrorCode.INTERNAL, "server error; send it again"));
+                        }
+                    } finally {
+                        admission.exit();
+                    }
+                });
+        return true;
     }
 
     /** A binary message: not part of the protocol; its first frame closes the connection with 1003. */

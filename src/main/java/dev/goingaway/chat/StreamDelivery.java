@@ -28,6 +28,7 @@ import org.eclipse.microprofile.metrics.Tag;
 import org.eclipse.microprofile.metrics.Timer;
 
 import dev.goingaway.DaemonThreads;
+import dev.goingaway.stream.Appender;
 import dev.goingaway.stream.Catchup;
 import dev.goingaway.stream.CoalescedReads;
 import dev.goingaway.stream.Entry;
@@ -52,7 +53,7 @@ import dev.goingaway.stream.StreamStore;
  * <p>Metrics: {@code stream_recoveries_attempted}, {@code stream_recoveries_succeeded},
  * {@code stream_recoveries_failed{reason}}, {@code stream_messages_replayed},
  * {@code stream_gaps_repaired}, {@code stream_holes_skipped}, {@code stream_resets_sent},
- * timer {@code stream_history_read}.
+ * timer {@code stream_history_read}, gauge {@code stream_append_queue}.
  */
 @ApplicationScoped
 public class StreamDelivery {
@@ -93,6 +94,7 @@ public class StreamDelivery {
     private ScheduledExecutorService timer;
     private ExecutorService readers;
     private CoalescedReads reads;
+    private Appender appender;
     private Counter attempted;
     private Counter succeeded;
     private Counter replayed;
@@ -112,6 +114,8 @@ public class StreamDelivery {
         timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("goingaway-streams-timer-"));
         readers = Executors.newFixedThreadPool(4, DaemonThreads.named("goingaway-streams-read-"));
         reads = new CoalescedReads(history.store(), timer, readers, COALESCE_MILLIS);
+        appender = new Appender(history.store()::appendAll, DaemonThreads.named("goingaway-streams-append-"));
+        metrics.gauge("stream_append_queue", this, d -> d.appender.queued());
         attempted = metrics.counter("stream_recoveries_attempted");
         succeeded = metrics.counter("stream_recoveries_succeeded");
         replayed = metrics.counter("stream_messages_replayed");
@@ -126,14 +130,15 @@ public class StreamDelivery {
 
     /**
      * Appends a message to its stream (its offset assigned, kept in the history and published to
-     * the other instances in one step) and delivers it to this instance's connections. Never
-     * fails: while the shared store cannot be reached the offset is this instance's own, in a
+     * the other instances in one step), off the caller's thread and batched with the others
+     * ({@link Appender}), then delivers it to this instance's connections. The future completes
+     * after that delivery, in the order the appends were asked for. It does not fail for want of
+     * Redis: while the shared store cannot be reached the offset is this instance's own, in a
      * local epoch.
      */
-    public Appended append(String stream, Framing frame, StreamStore.Publication publication) {
-        StreamStore.Appended stored = history.store().append(stream, frame, publication);
-        int n = offer(stream, stored.epoch(), stored.entry());
-        return new Appended(stored, Math.max(0, n));
+    public CompletableFuture<Appended> append(String stream, Framing frame, StreamStore.Publication publication) {
+        return appender.append(new StreamStore.Append(stream, frame, publication)).thenApply(stored ->
+                new Appended(stored, Math.max(0, offer(stream, stored.epoch(), stored.entry()))));
     }
 
     /** A message another instance appended, from the cluster channel; returns how many connections here got it. */
@@ -401,6 +406,7 @@ public class StreamDelivery {
 
     @PreDestroy
     void stop() {
+        appender.close(1_000);
         timer.shutdownNow();
         readers.shutdownNow();
     }

@@ -2,6 +2,7 @@ package dev.goingaway.stream;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.logging.Level;
@@ -79,6 +80,24 @@ public final class FallbackStreamStore implements StreamStore {
             }
         }
         return local.append(stream, frame, Publication.NONE);
+    }
+
+    @Override
+    public List<Appended> appendAll(List<Append> batch) {
+        if (tryShared()) {
+            try {
+                List<Appended> a = shared.appendAll(batch);
+                answered();
+                return a;
+            } catch (StreamException e) {
+                failed(e);
+            }
+        }
+        List<Appended> out = new java.util.ArrayList<>(batch.size());
+        for (Append a : batch) {
+            out.add(local.append(a.stream(), a.frame(), Publication.NONE));
+        }
+        return out;
     }
 
     @Override

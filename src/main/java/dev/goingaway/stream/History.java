@@ -20,6 +20,7 @@ import redis.clients.jedis.ClientSetInfoConfig;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
 
 /**
@@ -51,7 +52,10 @@ public class History {
         StreamStore shared = null;
         if (url.isPresent()) {
             RedisUrl redis = RedisUrl.parse(url.get());
-            shared = new RedisStreamStore(client(redis, settings.redisTimeout()), size, ttl);
+            var appendConfig = clientConfig(redis, settings.redisTimeout(), "goingaway-streams-append");
+            var address = new HostAndPort(redis.host(), redis.port());
+            shared = new RedisStreamStore(client(redis, settings.redisTimeout()), size, ttl,
+                    () -> new Connection(address, appendConfig));
             where = redis.toString();
         } else {
             where = "memory";
@@ -62,14 +66,14 @@ public class History {
                 new Object[] {size, ttl.toSeconds(), where});
     }
 
-    private static RedisClient client(RedisUrl url, Duration timeout) {
+    private static JedisClientConfig clientConfig(RedisUrl url, Duration timeout, String name) {
         int millis = (int) Math.max(1, timeout.toMillis());
         DefaultJedisClientConfig.Builder client = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(millis)
                 .socketTimeoutMillis(millis)
                 .database(url.database())
                 .ssl(url.tls())
-                .clientName("goingaway-streams")
+                .clientName(name)
                 .clientSetInfoConfig(ClientSetInfoConfig.DISABLED);
         if (url.password() != null) {
             client.password(url.password());
@@ -77,6 +81,10 @@ public class History {
         if (url.user() != null) {
             client.user(url.user());
         }
+        return client.build();
+    }
+
+    private static RedisClient client(RedisUrl url, Duration timeout) {
         GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
         pool.setMaxTotal(16);
         pool.setMaxIdle(16);
@@ -85,7 +93,7 @@ public class History {
         pool.setBlockWhenExhausted(true);
         pool.setJmxEnabled(false);
         return RedisClient.builder().hostAndPort(new HostAndPort(url.host(), url.port()))
-                .clientConfig(client.build()).poolConfig(pool).build();
+                .clientConfig(clientConfig(url, timeout, "goingaway-streams")).poolConfig(pool).build();
     }
 
     public FallbackStreamStore store() {

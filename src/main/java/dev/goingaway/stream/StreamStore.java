@@ -1,5 +1,8 @@
 package dev.goingaway.stream;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Numbered streams with a bounded history: one per room, one for broadcasts. Appending assigns
  * the next offset, keeps the frame in the stream's history and hands it to the other instances,
@@ -24,6 +27,23 @@ public interface StreamStore extends AutoCloseable {
      * A stream that does not exist (never written, or expired) is started, empty, in a new epoch.
      */
     Range after(String stream, long afterOffset) throws StreamException;
+
+    /** One append of a batch ({@link #appendAll}). */
+    record Append(String stream, Framing frame, Publication publication) {
+    }
+
+    /**
+     * The appends of a batch, in order, as if {@link #append} were called for each; an
+     * implementation may send them in one round trip. All or nothing as far as the caller can
+     * tell: on a {@link StreamException} none of them is known to have been appended.
+     */
+    default List<Appended> appendAll(List<Append> batch) throws StreamException {
+        List<Appended> out = new ArrayList<>(batch.size());
+        for (Append a : batch) {
+            out.add(append(a.stream(), a.frame(), a.publication()));
+        }
+        return out;
+    }
 
     /**
      * Drops idle connections before a store that failed is tried again: a pooled connection to

@@ -169,4 +169,23 @@ class RedisStreamStoreTest {
             assertTrue(e.getMessage().startsWith("stream room:x: "), e.getMessage());
         }
     }
+
+    @Test
+    void aBatchIsAppendedInOrderInOneRoundTripAndSurvivesALostScriptCache() throws Exception {
+        List<StreamStore.Append> batch = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            batch.add(new StreamStore.Append(i % 2 == 0 ? "room:batch-a" : "room:batch-b", message("m" + i),
+                    StreamStore.Publication.NONE));
+        }
+        List<StreamStore.Appended> first = store.appendAll(batch);
+        assertEquals(List.of(1L, 1L, 2L, 2L), first.stream().map(StreamStore.Appended::offset).toList(),
+                "each stream numbered in the batch's order");
+        try (var jedis = redis.client()) {
+            jedis.scriptFlush(); // Redis restarted without its script cache, say
+        }
+        List<StreamStore.Appended> again = store.appendAll(batch);
+        assertEquals(List.of(3L, 3L, 4L, 4L), again.stream().map(StreamStore.Appended::offset).toList(),
+                "NOSCRIPT: every call made again once, none lost, none twice");
+        assertEquals(4, store.after("room:batch-a", 0).entries().size());
+    }
 }

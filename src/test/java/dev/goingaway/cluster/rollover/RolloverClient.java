@@ -83,6 +83,9 @@ final class RolloverClient {
     private int offsetGaps;
     private int offsetRepeats;
     private int resets;
+    /** Messages the largest resume had missed, and all resumes together (what the window must hold). */
+    private long maxMissed;
+    private long missed;
 
     // Connections: [welcome, end] in nanoTime; end is Long.MAX_VALUE while open.
     private final List<long[]> intervals = new ArrayList<>();
@@ -259,6 +262,9 @@ final class RolloverClient {
             if (f.containsKey("recovered")) {
                 if (recovered) {
                     recoveredTrue++;
+                    long gap = Math.max(0, top.getJsonNumber("offset").longValue() - roomOffset);
+                    missed += gap;
+                    maxMissed = Math.max(maxMissed, gap);
                 } else {
                     recoveredFalse++;
                     problem("resume from " + roomEpoch + ":" + roomOffset + " not recovered: " + f);
@@ -570,7 +576,7 @@ final class RolloverClient {
                 refused1013, handshakeFailures, closedWithoutBye, closeAfterByeNot1001, answerTimeouts, answersForUnknownIds, duplicateDeliveries,
                 new TreeMap<>(errorCodes), Arrays.copyOf(sentNanos, seq + 1), Arrays.copyOf(ackNanos, seq + 1),
                 (BitSet) acked.clone(), got, intervals.stream().map(long[]::clone).toList(), List.copyOf(problems),
-                lastByeNanos, lastWelcomeNanos, recoveredTrue, recoveredFalse, offsetGaps, offsetRepeats, resets);
+                lastByeNanos, lastWelcomeNanos, recoveredTrue, recoveredFalse, offsetGaps, offsetRepeats, resets, maxMissed, missed);
     }
 
     /** A consistent copy of one client's record. */
@@ -581,7 +587,7 @@ final class RolloverClient {
                     int duplicateDeliveries, Map<String, Integer> errorCodes, long[] sentNanos, long[] ackNanos,
                     BitSet ackedIds, BitSet[] received, List<long[]> intervals, List<String> problems,
                     long lastByeNanos, long lastWelcomeNanos, int recoveredTrue, int recoveredFalse, int offsetGaps,
-                    int offsetRepeats, int resets) {
+                    int offsetRepeats, int resets, long maxMissed, long missed) {
     }
 
     synchronized void close() {

@@ -60,6 +60,8 @@ final class RolloverReport {
     long offsetGaps;
     long offsetRepeats;
     long resets;
+    long maxMissed;
+    long missed;
     long durationMillis;
     final Map<String, Integer> errorCodes = new TreeMap<>();
     final List<String> problems = new ArrayList<>();
@@ -93,6 +95,8 @@ final class RolloverReport {
             offsetGaps += c.offsetGaps();
             offsetRepeats += c.offsetRepeats();
             resets += c.resets();
+            maxMissed = Math.max(maxMissed, c.maxMissed());
+            missed += c.missed();
             c.errorCodes().forEach((k, v) -> errorCodes.merge(k, v, Integer::sum));
             countedTwice += Math.max(0, c.lastAckTotal() - c.acked()) + c.ackTotalMismatches();
             boolean clientTotalOk = c.lastAckTotal() == c.acked() && c.ackTotalMismatches() == 0
@@ -192,6 +196,8 @@ final class RolloverReport {
         b.append(String.format("receiver side: %d of %d deliveries to every member (reconnecting ones included);"
                         + " resumes recovered %d, not recovered %d; offsets out of order %d, gaps %d, resets %d%n",
                 receiverDelivered, receiverExpected, recoveredTrue, recoveredFalse, offsetRepeats, offsetGaps, resets));
+        b.append(String.format("resumes: %d messages replayed in all, at most %d to one client (the window must hold that)%n",
+                missed, maxMissed));
         for (Round r : rounds) {
             b.append(String.format("rollover %d: %s -> %s: %d clients moved, all re-established %d ms after SIGTERM,"
                             + " peak %d handshakes/s on %s, old instance exit %d after %d ms%n",
