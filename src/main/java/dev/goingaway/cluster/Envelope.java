@@ -11,9 +11,9 @@ import jakarta.json.bind.annotation.JsonbPropertyOrder;
  * envelopes by their first bytes without parsing them.
  *
  * <p>Room messages and broadcasts are published by the stream store's append script, in the
- * same step that gives them their offset: the envelope's head up to {@code id} is made here
- * ({@link Relay#roomHead}, {@link Relay#broadcastHead}) and the script adds {@code epoch},
- * {@code offset} and {@code frame}.
+ * same step that gives them their offset: the envelope without the frame is made here
+ * ({@link Relay#roomHead}, {@link Relay#broadcastHead}), followed by a line break, and the script
+ * adds {@code epoch offset frame} (the frame as it is, not escaped into JSON).
  *
  * @param kind   {@link #ROOM}, {@link #BROADCAST} or {@link #DELIVERED}
  * @param origin node id of the publisher

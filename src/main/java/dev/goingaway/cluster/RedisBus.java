@@ -17,8 +17,6 @@ import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 
 import dev.goingaway.store.RedisUrl;
 
-import redis.clients.jedis.ClientSetInfoConfig;
-import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
@@ -110,7 +108,7 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
         int millis = (int) Math.max(1, timeout.toMillis());
         this.pingMillis = Math.max(1_000, millis);
         this.deadNanos = TimeUnit.MILLISECONDS.toNanos(2 * pingMillis + millis);
-        this.subscriberConfig = config(url, millis, "goingaway-bus-sub");
+        this.subscriberConfig = url.clientConfig(timeout, "goingaway-bus-sub");
         GenericObjectPoolConfig<Jedis> poolConfig = new GenericObjectPoolConfig<>();
         poolConfig.setMaxTotal(4);
         poolConfig.setMaxIdle(4);
@@ -121,7 +119,7 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
         // failed pipeline is never retried: check each one before it carries a batch.
         poolConfig.setTestOnBorrow(true);
         poolConfig.setJmxEnabled(false);
-        this.pool = new JedisPool(poolConfig, address, config(url, millis, "goingaway-bus-pub"));
+        this.pool = new JedisPool(poolConfig, address, url.clientConfig(timeout, "goingaway-bus-pub"));
         this.publisher = threads.newThread(this::publishLoop);
         this.publisher.setName("goingaway-bus-publisher");
         this.publisher.setDaemon(true);
@@ -134,23 +132,6 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-    }
-
-    private static JedisClientConfig config(RedisUrl url, int millis, String name) {
-        DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis(millis)
-                .socketTimeoutMillis(millis)
-                .database(url.database())
-                .ssl(url.tls())
-                .clientName(name)
-                .clientSetInfoConfig(ClientSetInfoConfig.DISABLED);
-        if (url.password() != null) {
-            b.password(url.password());
-        }
-        if (url.user() != null) {
-            b.user(url.user());
-        }
-        return b.build();
     }
 
     void start() {

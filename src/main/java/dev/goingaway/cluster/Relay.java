@@ -70,9 +70,12 @@ final class Relay {
         return node;
     }
 
-    /** The head of a room message's envelope; the append script completes it. */
+    /**
+     * The head of a room message's publication: its envelope (without the frame) and a line
+     * break; the append script adds {@code epoch offset frame}.
+     */
     String roomHead(String room) {
-        return ownPrefix + "\"kind\":\"room\",\"room\":" + jsonb.toJson(room) + ",";
+        return ownPrefix + "\"kind\":\"room\",\"room\":" + jsonb.toJson(room) + "}\n";
     }
 
     /**
@@ -81,7 +84,7 @@ final class Relay {
      */
     String broadcastHead(String id, AtomicInteger delivered) {
         pending.put(id, new Replies(delivered, new AtomicInteger(), new Semaphore(0)));
-        return ownPrefix + "\"kind\":\"broadcast\",\"id\":" + jsonb.toJson(id) + ",";
+        return ownPrefix + "\"kind\":\"broadcast\",\"id\":" + jsonb.toJson(id) + "}\n";
     }
 
     /**
@@ -112,6 +115,25 @@ final class Relay {
     }
 
     /**
+     * An envelope as JSON ({@link Envelope#DELIVERED}), or as the append script publishes a
+     * stream's message: the envelope's head, a line break, then {@code epoch offset frame}.
+     */
+    private Envelope parse(String payload) {
+        int newline = payload.indexOf('\n');
+        if (newline < 0) {
+            return jsonb.fromJson(payload, Envelope.class);
+        }
+        Envelope head = jsonb.fromJson(payload.substring(0, newline), Envelope.class);
+        int space = payload.indexOf(' ', newline + 1);
+        int space2 = space < 0 ? -1 : payload.indexOf(' ', space + 1);
+        if (head == null || space2 < 0) {
+            throw new IllegalArgumentException("not epoch, offset and frame after the envelope's head");
+        }
+        return new Envelope(head.kind(), head.origin(), head.room(), payload.substring(space2 + 1), head.id(), head.to(),
+                head.count(), payload.substring(newline + 1, space), Long.parseLong(payload.substring(space + 1, space2)));
+    }
+
+    /**
      * A payload from the channel: deliver it here unless it is this node's own. Returns whether
      * it was a room message or broadcast from another instance (delivered here).
      */
@@ -121,8 +143,8 @@ final class Relay {
         }
         Envelope e;
         try {
-            e = jsonb.fromJson(payload, Envelope.class);
-        } catch (JsonbException ex) {
+            e = parse(payload);
+        } catch (JsonbException | IllegalArgumentException ex) {
             LOG.log(Level.WARNING, "ignored a cluster message that is not an envelope: {0}", ex.getMessage());
             return false;
         }

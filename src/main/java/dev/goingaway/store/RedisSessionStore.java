@@ -18,8 +18,6 @@ import jakarta.json.JsonValue;
 
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 
-import redis.clients.jedis.ClientSetInfoConfig;
-import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPool;
@@ -52,20 +50,6 @@ public class RedisSessionStore implements SessionStore {
 
     public RedisSessionStore(RedisUrl url, Duration timeout) {
         this.url = url;
-        int millis = (int) Math.max(1, timeout.toMillis());
-        DefaultJedisClientConfig.Builder client = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis(millis)
-                .socketTimeoutMillis(millis)
-                .database(url.database())
-                .ssl(url.tls())
-                .clientName("goingaway")
-                .clientSetInfoConfig(ClientSetInfoConfig.DISABLED);
-        if (url.password() != null) {
-            client.password(url.password());
-        }
-        if (url.user() != null) {
-            client.user(url.user());
-        }
         GenericObjectPoolConfig<Jedis> poolConfig = new GenericObjectPoolConfig<>();
         poolConfig.setMaxTotal(16);
         poolConfig.setMaxIdle(16);
@@ -73,7 +57,7 @@ public class RedisSessionStore implements SessionStore {
         poolConfig.setMaxWait(timeout);
         poolConfig.setBlockWhenExhausted(true);
         poolConfig.setJmxEnabled(false);
-        this.pool = new JedisPool(poolConfig, new HostAndPort(url.host(), url.port()), client.build());
+        this.pool = new JedisPool(poolConfig, new HostAndPort(url.host(), url.port()), url.clientConfig(timeout, "goingaway"));
     }
 
     /** The key of a session's hash. */

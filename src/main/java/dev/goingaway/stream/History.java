@@ -16,11 +16,8 @@ import org.eclipse.microprofile.metrics.MetricRegistry;
 import dev.goingaway.config.Settings;
 import dev.goingaway.store.RedisUrl;
 
-import redis.clients.jedis.ClientSetInfoConfig;
 import redis.clients.jedis.Connection;
-import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
-import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
 
 /**
@@ -52,7 +49,7 @@ public class History {
         StreamStore shared = null;
         if (url.isPresent()) {
             RedisUrl redis = RedisUrl.parse(url.get());
-            var appendConfig = clientConfig(redis, settings.redisTimeout(), "goingaway-streams-append");
+            var appendConfig = redis.clientConfig(settings.redisTimeout(), "goingaway-streams-append");
             var address = new HostAndPort(redis.host(), redis.port());
             shared = new RedisStreamStore(client(redis, settings.redisTimeout()), size, ttl,
                     () -> new Connection(address, appendConfig));
@@ -66,24 +63,6 @@ public class History {
                 new Object[] {size, ttl.toSeconds(), where});
     }
 
-    private static JedisClientConfig clientConfig(RedisUrl url, Duration timeout, String name) {
-        int millis = (int) Math.max(1, timeout.toMillis());
-        DefaultJedisClientConfig.Builder client = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis(millis)
-                .socketTimeoutMillis(millis)
-                .database(url.database())
-                .ssl(url.tls())
-                .clientName(name)
-                .clientSetInfoConfig(ClientSetInfoConfig.DISABLED);
-        if (url.password() != null) {
-            client.password(url.password());
-        }
-        if (url.user() != null) {
-            client.user(url.user());
-        }
-        return client.build();
-    }
-
     private static RedisClient client(RedisUrl url, Duration timeout) {
         GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
         pool.setMaxTotal(16);
@@ -93,7 +72,7 @@ public class History {
         pool.setBlockWhenExhausted(true);
         pool.setJmxEnabled(false);
         return RedisClient.builder().hostAndPort(new HostAndPort(url.host(), url.port()))
-                .clientConfig(clientConfig(url, timeout, "goingaway-streams")).poolConfig(pool).build();
+                .clientConfig(url.clientConfig(timeout, "goingaway-streams")).poolConfig(pool).build();
     }
 
     public FallbackStreamStore store() {

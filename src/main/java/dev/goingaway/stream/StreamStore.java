@@ -14,8 +14,9 @@ public interface StreamStore extends AutoCloseable {
 
     /**
      * Appends a message to {@code stream}: the next offset, the frame with it in the history
-     * (the last {@code historySize} kept), and the same frame published to {@code channel} as
-     * {@code publishHead + "\"epoch\":…,\"offset\":…,\"frame\":…}"} when a channel is given.
+     * (at least the last {@code historySize} kept), and the same frame published to
+     * {@code channel} as {@code head + epoch + " " + offset + " " + frame} when a channel is
+     * given (the frame as it is, not escaped into JSON: cheaper for Redis and for the receivers).
      *
      * @throws StreamException when the store cannot be reached (nothing was appended, or it is
      *                         not known whether it was)
