@@ -35,6 +35,9 @@ public final class ChatClient {
     private record Held(String frame, CompletableFuture<Void> done) {
     }
 
+    /** The last answer (ack or error) queued or waiting to be; guarded by this. */
+    private CompletableFuture<Void> answers = CompletableFuture.completedFuture(null);
+
     ChatClient(Connection connection, String sessionId, String room, Tally tally, int sendQueueLimit, int rateLimit,
                int maxMessageBytes) {
         this.connection = connection;
@@ -94,6 +97,27 @@ public final class ChatClient {
             outbox.offer(frame);
         }
         releaseHeld();
+    }
+
+    /**
+     * Runs {@code send} (which queues an answer) once {@code ready} is done and every earlier
+     * answer of this connection has been queued: answers leave in the order the messages came,
+     * though a message's ack waits for its append and a later message's error does not.
+     * {@code send} runs on the thread that completes the last of them (this one, if none is pending).
+     */
+    CompletableFuture<Void> answerInOrder(CompletableFuture<?> ready, Runnable send) {
+        synchronized (this) {
+            answers = CompletableFuture.allOf(answers, ready).handle((v, e) -> {
+                send.run();
+                return null;
+            });
+            return answers;
+        }
+    }
+
+    /** Completes once every answer asked for so far has been queued. */
+    synchronized CompletableFuture<Void> answersQueued() {
+        return answers;
     }
 
     /** Whether the welcome has gone out. */

@@ -270,20 +270,21 @@ public class ChatService implements ConnectionEvents {
         // The ack goes once the message has its offset and is in its stream's history; the append
         // delivers it here and publishes it for the other instances in the same step.
         JsonValue id = message.id();
-        streams.append(StreamDelivery.roomStream(client.room()),
+        CompletableFuture<StreamDelivery.Appended> appended = streams.append(StreamDelivery.roomStream(client.room()),
                 codec.framing(new Frames.Message(client.room(), client.sessionId(), message.text(), System.currentTimeMillis())),
-                fanOut.roomPublication(client.room())).whenComplete((appended, failure) -> {
-                    try {
-                        if (failure == null) {
-                            ack(client, id, total);
-                        } else {
-                            LOG.log(Level.SEVERE, "session_id=" + client.sessionId() + " append failed", failure);
-                            reject(client, new Inbound.Rejected(id, ErrorCode.INTERNAL, "server error; send it again"));
-                        }
-                    } finally {
-                        admission.exit();
-                    }
-                });
+                fanOut.roomPublication(client.room()));
+        client.answerInOrder(appended, () -> {
+            try {
+                if (!appended.isCompletedExceptionally()) {
+                    sendAck(client, id, total);
+                } else {
+                    LOG.log(Level.SEVERE, "session_id=" + client.sessionId() + " append failed: " + appended.handle((a, e) -> e).join());
+                    sendError(client, new Inbound.Rejected(id, ErrorCode.INTERNAL, "server error; not delivered"));
+                }
+            } finally {
+                admission.exit();
+            }
+        });
         return true;
     }
 
@@ -328,12 +329,24 @@ public class ChatService implements ConnectionEvents {
 
     // ---- answers ------------------------------------------------------------------------------
 
+    /** An ack, queued after every earlier answer of the client (see {@link ChatClient#answerInOrder}). */
     private void ack(ChatClient client, JsonValue id, long total) {
+        client.answerInOrder(DONE, () -> sendAck(client, id, total));
+    }
+
+    /** An error, queued after every earlier answer of the client. */
+    private void reject(ChatClient client, Inbound.Rejected rejected) {
+        client.answerInOrder(DONE, () -> sendError(client, rejected));
+    }
+
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+    private void sendAck(ChatClient client, JsonValue id, long total) {
         send(client, new Frames.Ack(id, total));
         metrics.acked();
     }
 
-    private void reject(ChatClient client, Inbound.Rejected rejected) {
+    private void sendError(ChatClient client, Inbound.Rejected rejected) {
         metrics.error(rejected.code());
         send(client, new Frames.Error(rejected.id(), rejected.code(), rejected.reason()));
         LOG.log(Level.FINE, "session_id={0} error code={1}", new Object[] {client.sessionId(), rejected.code().wire()});
@@ -385,12 +398,15 @@ public class ChatService implements ConnectionEvents {
     }
 
     /**
-     * Closes once the frames already queued to the client are written, so the acks and errors
+     * Closes once the answers owed to the client are queued (an ack may wait for its append) and
+     * the frames queued to it are written, so the acks and errors
      * it is owed are not overtaken by the close frame; a client that does not read them is
      * closed anyway after {@value #POLICY_CLOSE_GRACE_MILLIS} ms.
      */
     CompletableFuture<Boolean> closeAfterQueued(ChatClient client, CloseCode code, String reason) {
-        return client.flushed()
+        return client.answersQueued().copy() // a copy: the client's own chain must not be completed early
+                .completeOnTimeout(null, POLICY_CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS)
+                .thenCompose(v -> client.flushed())
                 .completeOnTimeout(null, POLICY_CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS)
                 .handle((v, e) -> null)
                 .thenCompose(v -> closeAsync(client, code, reason));

@@ -144,10 +144,17 @@ public final class FallbackStreamStore implements StreamStore {
         }
     }
 
-    /** Redis answers again (the cluster bus resubscribed): the next call tries the shared store at once. */
+    /**
+     * Redis answers again (the cluster bus resubscribed): the next call tries the shared store at
+     * once, on new connections (the old ones may lead to a Redis that has restarted since, even if
+     * no call here noticed it was gone).
+     */
     public void retryNow() {
         synchronized (lock) {
             retryAt = clock.getAsLong();
+        }
+        if (shared != null) {
+            shared.reconnect();
         }
     }
 

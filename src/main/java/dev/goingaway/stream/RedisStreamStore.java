@@ -240,6 +240,10 @@ public final class RedisStreamStore implements StreamStore {
         if (redis instanceof RedisClient client) {
             client.getPool().clear();
         }
+        synchronized (this) {
+            closeQuietly(appending);
+            appending = null;
+        }
     }
 
     /** An epoch for a stream that has none: 8 random characters. */
