@@ -120,10 +120,6 @@ public final class ChatClient {
         return answers;
     }
 
-    /** Whether the welcome has gone out. */
-    boolean welcomed() {
-        return held == null;
-    }
 
     private synchronized void releaseHeld() {
         List<Held> h = held;

@@ -31,10 +31,6 @@ final class Cursor {
     /** Live messages kept while catching up; null once live. */
     private List<Catchup.Live> buffer = new ArrayList<>();
 
-    synchronized boolean catchingUp() {
-        return buffer != null;
-    }
-
     /** The live messages kept so far (while catching up). */
     synchronized List<Catchup.Live> buffered() {
         return buffer == null ? List.of() : List.copyOf(buffer);
@@ -80,9 +76,5 @@ final class Cursor {
             epoch = position.epoch();
             last = position.offset();
         }
-    }
-
-    synchronized Position position() {
-        return epoch == null ? null : new Position(epoch, last);
     }
 }
