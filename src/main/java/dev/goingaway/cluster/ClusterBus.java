@@ -24,7 +24,8 @@ import org.eclipse.microprofile.metrics.MetricRegistry;
 import dev.goingaway.chat.FanOut;
 import dev.goingaway.chat.StreamDelivery;
 import dev.goingaway.config.Settings;
-import dev.goingaway.store.RedisUrl;
+import dev.goingaway.redis.Redis;
+import dev.goingaway.redis.RedisTarget;
 import dev.goingaway.stream.StreamStore;
 
 /**
@@ -60,6 +61,9 @@ public class ClusterBus implements FanOut {
     @Inject
     MetricRegistry metrics;
 
+    @Inject
+    Redis redis;
+
     private Jsonb jsonb;
     private Relay relay;
     private RedisBus bus;
@@ -72,9 +76,9 @@ public class ClusterBus implements FanOut {
     @PostConstruct
     void start() {
         String node = settings.instance() + "#" + UUID.randomUUID().toString().substring(0, 8);
-        Optional<String> url = settings.redisUrl();
-        if (url.isEmpty()) {
-            LOG.log(Level.INFO, "cluster fan-out is local: REDIS_URL is not set, so messages reach the sessions of this instance only");
+        Optional<RedisTarget> target = redis.target();
+        if (target.isEmpty()) {
+            LOG.log(Level.INFO, "cluster fan-out is local: no Redis is set, so messages reach the sessions of this instance only");
             return;
         }
         jsonb = JsonbBuilder.create();
@@ -93,7 +97,7 @@ public class ClusterBus implements FanOut {
         publishFailures = metrics.counter("cluster_publish_failures");
         received = metrics.counter("cluster_received");
         resubscribes = metrics.counter("cluster_resubscribes");
-        bus = new RedisBus(RedisUrl.parse(url.get()), settings.redisTimeout(), settings.clusterChannel(), new Events(), appThreads());
+        bus = new RedisBus(target.get(), settings.clusterChannel(), new Events(), appThreads());
         relay.attach(bus);
         metrics.gauge("cluster_bus_up", this, b -> b.bus.up() ? 1 : 0);
         metrics.gauge("cluster_publish_queue", this, b -> b.bus.queued());

@@ -13,14 +13,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import dev.goingaway.redis.LazyClient;
+import dev.goingaway.redis.RedisTarget;
 
-import dev.goingaway.store.RedisUrl;
-
-import redis.clients.jedis.HostAndPort;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisClientConfig;
-import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.Connection;
 import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.exceptions.JedisException;
@@ -30,9 +26,12 @@ import redis.clients.jedis.exceptions.JedisException;
  *
  * <ul>
  *   <li><b>Publishing</b> queues the payload (bounded) and returns; one publisher thread sends
- *       the queue in pipelined batches over a pooled connection, so messages from this instance
- *       arrive everywhere in the order they were queued. A batch that fails is dropped and
- *       counted, never retried: a retry could deliver part of it twice.</li>
+ *       the queue in pipelined batches over a connection of its own, so messages from this
+ *       instance arrive everywhere in the order they were queued. A batch that fails is dropped
+ *       and counted, never retried: a retry could deliver part of it twice.</li>
+ *   <li><b>Where</b>: both connections go to the primary (single node, or the one the sentinels
+ *       name at the time they are made, so a failover is followed by the next reconnection), or
+ *       on a Redis Cluster to any node: a classic PUBLISH reaches every node of a cluster.</li>
  *   <li><b>Subscribing</b> holds a dedicated connection on a daemon thread (Redis pub/sub blocks
  *       its connection). When it breaks, the thread resubscribes after an exponential, jittered,
  *       bounded delay. Jedis reads a subscription without a timeout, so a watchdog PINGs through
@@ -51,6 +50,8 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
     static final int BATCH = 256;
     private static final long FIRST_RETRY_MILLIS = 100;
     private static final long MAX_RETRY_MILLIS = 5_000;
+    /** A publisher connection idle this long is PINGed before it carries a batch. */
+    private static final long IDLE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** Queued by {@link #close}, behind everything still to be sent; compared by identity. */
     private static final String STOP = new String("stop");
 
@@ -72,9 +73,8 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
         void resubscribed();
     }
 
-    private final HostAndPort address;
-    private final JedisClientConfig subscriberConfig;
-    private final JedisPool pool;
+    /** Finds where to connect: the primary the sentinels name, or the nodes of a cluster. */
+    private final LazyClient locator;
     private final String channel;
     private final String where;
     private final Listener listener;
@@ -89,7 +89,10 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
     private final ScheduledExecutorService watchdog;
 
     private volatile boolean closed;
-    private volatile Jedis subscriberConnection;
+    private volatile Connection subscriberConnection;
+    /** The publisher's connection; only the publisher thread uses it. */
+    private Connection publishing;
+    private long publishedAtNanos;
     private volatile Subscription subscription;
     private volatile long connectedAtNanos;
     private volatile long lastPongNanos;
@@ -100,26 +103,15 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
     /** The state last reported to the listener; null before the first report. */
     private Boolean reported;
 
-    RedisBus(RedisUrl url, Duration timeout, String channel, Listener listener, ThreadFactory threads) {
-        this.address = new HostAndPort(url.host(), url.port());
+    RedisBus(RedisTarget target, String channel, Listener listener, ThreadFactory threads) {
+        this.locator = new LazyClient(target, "goingaway-bus", 1);
         this.channel = channel;
-        this.where = url + " channel " + channel;
+        this.where = target.describe() + " channel " + channel;
+        Duration timeout = target.timeout();
         this.listener = listener;
         int millis = (int) Math.max(1, timeout.toMillis());
         this.pingMillis = Math.max(1_000, millis);
         this.deadNanos = TimeUnit.MILLISECONDS.toNanos(2 * pingMillis + millis);
-        this.subscriberConfig = url.clientConfig(timeout, "goingaway-bus-sub");
-        GenericObjectPoolConfig<Jedis> poolConfig = new GenericObjectPoolConfig<>();
-        poolConfig.setMaxTotal(4);
-        poolConfig.setMaxIdle(4);
-        poolConfig.setMinIdle(0);
-        poolConfig.setMaxWait(timeout);
-        poolConfig.setBlockWhenExhausted(true);
-        // A connection left over from before a Redis restart would fail mid-pipeline, and a
-        // failed pipeline is never retried: check each one before it carries a batch.
-        poolConfig.setTestOnBorrow(true);
-        poolConfig.setJmxEnabled(false);
-        this.pool = new JedisPool(poolConfig, address, url.clientConfig(timeout, "goingaway-bus-pub"));
         this.publisher = threads.newThread(this::publishLoop);
         this.publisher.setName("goingaway-bus-publisher");
         this.publisher.setDaemon(true);
@@ -216,17 +208,45 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
     }
 
     private void send(List<String> batch) {
-        try (Jedis jedis = pool.getResource()) {
-            Pipeline pipeline = jedis.pipelined();
+        try {
+            Pipeline pipeline = new Pipeline(publishConnection(), false);
             for (String payload : batch) {
                 pipeline.publish(channel, payload);
             }
             pipeline.sync();
+            publishedAtNanos = System.nanoTime();
             listener.published(batch.size());
             publishSucceeded();
         } catch (JedisException e) {
+            quietlyClose(publishing);
+            publishing = null;
             listener.publishFailed(batch.size(), e.getMessage());
             publishFailed(e);
+        }
+    }
+
+    /**
+     * The publisher's connection, made when there is none. One that sat idle for a second is
+     * PINGed first: a connection left over from before a Redis restart or a failover would fail
+     * mid-pipeline, and a failed pipeline is never retried.
+     */
+    private Connection publishConnection() {
+        if (publishing != null && (publishing.isBroken() || !publishing.isConnected()
+                || (System.nanoTime() - publishedAtNanos > IDLE_CHECK_NANOS && !pings(publishing)))) {
+            quietlyClose(publishing);
+            publishing = null;
+        }
+        if (publishing == null) {
+            publishing = locator.connect("goingaway-bus-pub");
+        }
+        return publishing;
+    }
+
+    private static boolean pings(Connection c) {
+        try {
+            return c.ping();
+        } catch (JedisException e) {
+            return false;
         }
     }
 
@@ -245,7 +265,7 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
 
     // ---- subscriber ---------------------------------------------------------------------------
 
-    /** Receives the channel; runs on the subscriber thread inside {@link Jedis#subscribe}. */
+    /** Receives the channel; runs on the subscriber thread inside {@link JedisPubSub#proceed}. */
     private final class Subscription extends JedisPubSub {
         @Override
         public void onSubscribe(String ch, int count) {
@@ -276,11 +296,11 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
     private void subscribeLoop() {
         boolean first = true;
         while (!closed) {
-            Jedis jedis = null;
+            Connection connection = null;
             try {
                 connectedAtNanos = System.nanoTime();
-                jedis = new Jedis(address, subscriberConfig);
-                subscriberConnection = jedis;
+                connection = locator.connect("goingaway-bus-sub");
+                subscriberConnection = connection;
                 if (closed) {
                     break;
                 }
@@ -290,7 +310,7 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
                     listener.resubscribed();
                 }
                 first = false;
-                jedis.subscribe(s, channel); // returns when unsubscribed or the connection breaks
+                s.proceed(connection, channel); // returns when unsubscribed or the connection breaks
             } catch (RuntimeException e) {
                 // JedisException when Redis goes away; anything else must not end the thread either
                 if (!closed) {
@@ -300,8 +320,8 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
                 subscribed = false;
                 subscription = null;
                 subscriberConnection = null;
-                if (jedis != null) {
-                    quietlyClose(jedis);
+                if (connection != null) {
+                    quietlyClose(connection);
                 }
             }
             if (closed) {
@@ -322,7 +342,7 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
 
     /** PINGs through the subscription; cuts a connection whose Redis stopped answering. */
     private void watch() {
-        Jedis connection = subscriberConnection;
+        Connection connection = subscriberConnection;
         if (connection == null || closed) {
             return;
         }
@@ -343,16 +363,19 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
         }
     }
 
-    private void cut(Jedis connection, String why) {
+    private void cut(Connection connection, String why) {
         lastError = "subscription cut: " + why;
         LOG.log(Level.FINE, "cluster bus: {0}", why);
         // Closing the socket ends the subscriber thread's blocking read; it then resubscribes.
         quietlyClose(connection);
     }
 
-    private static void quietlyClose(Jedis jedis) {
+    private static void quietlyClose(Connection connection) {
+        if (connection == null) {
+            return;
+        }
         try {
-            jedis.disconnect();
+            connection.disconnect();
         } catch (RuntimeException e) {
             LOG.log(Level.FINEST, "closing a broken Redis connection: {0}", e.toString());
         }
@@ -401,16 +424,14 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        Jedis connection = subscriberConnection;
-        if (connection != null) {
-            quietlyClose(connection);
-        }
+        quietlyClose(subscriberConnection);
         try {
             subscriber.join(1_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        pool.close();
+        quietlyClose(publishing); // the publisher has stopped, or gave up
+        locator.close();
     }
 
     @Override

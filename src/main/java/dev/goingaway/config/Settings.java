@@ -28,6 +28,38 @@ public class Settings {
     @Inject @ConfigProperty(name = "redis.url")
     Optional<String> redisUrl;
 
+    /** {@code REDIS_SENTINEL_NODES}: comma list of sentinels ({@code host:port}); instead of {@code REDIS_URL}. */
+    @Inject @ConfigProperty(name = "redis.sentinel.nodes")
+    Optional<String> redisSentinelNodes;
+
+    /** {@code REDIS_SENTINEL_MASTER}: the name the sentinels monitor the primary under. */
+    @Inject @ConfigProperty(name = "redis.sentinel.master", defaultValue = "mymaster")
+    String redisSentinelMaster;
+
+    /** {@code REDIS_SENTINEL_USERNAME}: ACL user of the sentinels; unset: none. */
+    @Inject @ConfigProperty(name = "redis.sentinel.username")
+    Optional<String> redisSentinelUsername;
+
+    /** {@code REDIS_SENTINEL_PASSWORD}: password of the sentinels ({@code requirepass} in sentinel.conf); unset: none. */
+    @Inject @ConfigProperty(name = "redis.sentinel.password")
+    Optional<String> redisSentinelPassword;
+
+    /** {@code REDIS_CLUSTER_NODES}: comma list of cluster nodes to start from; instead of {@code REDIS_URL}. */
+    @Inject @ConfigProperty(name = "redis.cluster.nodes")
+    Optional<String> redisClusterNodes;
+
+    /** {@code REDIS_USERNAME}: ACL user of the data nodes (Sentinel and Cluster; a URL carries its own). */
+    @Inject @ConfigProperty(name = "redis.username")
+    Optional<String> redisUsername;
+
+    /** {@code REDIS_PASSWORD}: password of the data nodes (Sentinel and Cluster; a URL carries its own). */
+    @Inject @ConfigProperty(name = "redis.password")
+    Optional<String> redisPassword;
+
+    /** {@code REDIS_TLS}: TLS to the data nodes and sentinels (Sentinel and Cluster; a URL says {@code rediss://}). */
+    @Inject @ConfigProperty(name = "redis.tls", defaultValue = "false")
+    boolean redisTls;
+
     /** {@code REDIS_TIMEOUT}: connect and read timeout for every Redis call. */
     @Inject @ConfigProperty(name = "redis.timeout", defaultValue = "500ms")
     Duration redisTimeout;
@@ -112,6 +144,38 @@ public class Settings {
 
     public Optional<String> redisUrl() {
         return redisUrl.filter(s -> !s.isBlank());
+    }
+
+    public Optional<String> redisSentinelNodes() {
+        return redisSentinelNodes.filter(s -> !s.isBlank());
+    }
+
+    public String redisSentinelMaster() {
+        return redisSentinelMaster.trim();
+    }
+
+    public Optional<String> redisSentinelUsername() {
+        return redisSentinelUsername.filter(s -> !s.isEmpty());
+    }
+
+    public Optional<String> redisSentinelPassword() {
+        return redisSentinelPassword.filter(s -> !s.isEmpty());
+    }
+
+    public Optional<String> redisClusterNodes() {
+        return redisClusterNodes.filter(s -> !s.isBlank());
+    }
+
+    public Optional<String> redisUsername() {
+        return redisUsername.filter(s -> !s.isEmpty());
+    }
+
+    public Optional<String> redisPassword() {
+        return redisPassword.filter(s -> !s.isEmpty());
+    }
+
+    public boolean redisTls() {
+        return redisTls;
     }
 
     public Duration redisTimeout() {

@@ -16,12 +16,9 @@ import jakarta.json.JsonReaderFactory;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 
-import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import dev.goingaway.redis.LazyClient;
+import dev.goingaway.redis.RedisTarget;
 
-import redis.clients.jedis.HostAndPort;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPool;
-import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -32,8 +29,10 @@ import redis.clients.jedis.exceptions.JedisException;
  *   <li>{@code goingaway:shutdown:<instance>} — JSON report of that instance's last shutdown,
  *       and {@code goingaway:shutdown:last}, the newest report of any instance.</li>
  * </ul>
- * Every call borrows a pooled connection for at most {@code REDIS_TIMEOUT} and each read is
- * bounded by the same timeout, so a dead Redis fails in milliseconds and a frozen one in ~0.5 s.
+ * Each key is one command's (never two keys in one command), so on a Redis Cluster every call
+ * goes to the node that owns its slot and a batch is one pipeline per node. Every call borrows a
+ * pooled connection for at most {@code REDIS_TIMEOUT} and each read is bounded by the same
+ * timeout, so a dead Redis fails in milliseconds and a frozen one in ~0.5 s.
  */
 public class RedisSessionStore implements SessionStore {
 
@@ -45,19 +44,12 @@ public class RedisSessionStore implements SessionStore {
     private static final JsonBuilderFactory BUILDERS = Json.createBuilderFactory(Map.of());
     private static final JsonReaderFactory READERS = Json.createReaderFactory(Map.of());
 
-    private final JedisPool pool;
-    private final RedisUrl url;
+    private final LazyClient redis;
+    private final String url;
 
-    public RedisSessionStore(RedisUrl url, Duration timeout) {
-        this.url = url;
-        GenericObjectPoolConfig<Jedis> poolConfig = new GenericObjectPoolConfig<>();
-        poolConfig.setMaxTotal(16);
-        poolConfig.setMaxIdle(16);
-        poolConfig.setMinIdle(0);
-        poolConfig.setMaxWait(timeout);
-        poolConfig.setBlockWhenExhausted(true);
-        poolConfig.setJmxEnabled(false);
-        this.pool = new JedisPool(poolConfig, new HostAndPort(url.host(), url.port()), url.clientConfig(timeout, "goingaway"));
+    public RedisSessionStore(RedisTarget target) {
+        this.redis = new LazyClient(target, "goingaway", 16);
+        this.url = target.describe();
     }
 
     /** The key of a session's hash. */
@@ -67,8 +59,8 @@ public class RedisSessionStore implements SessionStore {
 
     @Override
     public Optional<SessionRecord> load(String sessionId) throws StoreException {
-        try (Jedis jedis = pool.getResource()) {
-            Map<String, String> hash = jedis.hgetAll(sessionKey(sessionId));
+        try {
+            Map<String, String> hash = redis.get().hgetAll(sessionKey(sessionId));
             if (hash == null || hash.isEmpty() || hash.get("total") == null) {
                 return Optional.empty();
             }
@@ -85,14 +77,14 @@ public class RedisSessionStore implements SessionStore {
             return;
         }
         long ttlMillis = ttl.toMillis();
-        try (Jedis jedis = pool.getResource()) {
-            Pipeline pipeline = jedis.pipelined();
-            for (SessionRecord r : records) {
-                String key = sessionKey(r.sessionId());
-                pipeline.hset(key, Map.of("total", Long.toString(r.total()), "recent", encodeIds(r.recentIds())));
-                pipeline.pexpire(key, ttlMillis);
-            }
-            pipeline.sync();
+        try {
+            redis.pipelined(pipeline -> {
+                for (SessionRecord r : records) {
+                    String key = sessionKey(r.sessionId());
+                    pipeline.hset(key, Map.of("total", Long.toString(r.total()), "recent", encodeIds(r.recentIds())));
+                    pipeline.pexpire(key, ttlMillis);
+                }
+            });
         } catch (JedisException e) {
             throw new StoreException("save of " + records.size() + " sessions to " + url + " failed: " + e.getMessage(), e);
         }
@@ -100,11 +92,11 @@ public class RedisSessionStore implements SessionStore {
 
     @Override
     public void saveShutdownReport(String instance, String json, Duration ttl) throws StoreException {
-        try (Jedis jedis = pool.getResource()) {
-            Pipeline pipeline = jedis.pipelined();
-            pipeline.psetex(REPORT_PREFIX + instance, ttl.toMillis(), json);
-            pipeline.psetex(LAST_REPORT, ttl.toMillis(), json);
-            pipeline.sync();
+        try {
+            redis.pipelined(pipeline -> {
+                pipeline.psetex(REPORT_PREFIX + instance, ttl.toMillis(), json);
+                pipeline.psetex(LAST_REPORT, ttl.toMillis(), json);
+            });
         } catch (JedisException e) {
             throw new StoreException("save of shutdown report to " + url + " failed: " + e.getMessage(), e);
         }
@@ -112,8 +104,8 @@ public class RedisSessionStore implements SessionStore {
 
     @Override
     public Optional<String> shutdownReport(String instance) throws StoreException {
-        try (Jedis jedis = pool.getResource()) {
-            return Optional.ofNullable(jedis.get(REPORT_PREFIX + instance));
+        try {
+            return Optional.ofNullable(redis.get().get(REPORT_PREFIX + instance));
         } catch (JedisException e) {
             throw new StoreException("read of shutdown report from " + url + " failed: " + e.getMessage(), e);
         }
@@ -121,8 +113,8 @@ public class RedisSessionStore implements SessionStore {
 
     @Override
     public void ping() throws StoreException {
-        try (Jedis jedis = pool.getResource()) {
-            jedis.ping();
+        try {
+            redis.get().ping();
         } catch (JedisException e) {
             throw new StoreException("Redis at " + url + " did not answer: " + e.getMessage(), e);
         }
@@ -130,12 +122,12 @@ public class RedisSessionStore implements SessionStore {
 
     @Override
     public String describe() {
-        return url.toString();
+        return url;
     }
 
     @Override
     public void close() {
-        pool.close();
+        redis.close();
     }
 
     static String encodeIds(List<String> ids) {

@@ -21,6 +21,8 @@ import jakarta.inject.Inject;
 
 import dev.goingaway.DaemonThreads;
 import dev.goingaway.config.Settings;
+import dev.goingaway.redis.Redis;
+import dev.goingaway.redis.RedisTarget;
 
 import org.eclipse.microprofile.metrics.Counter;
 import org.eclipse.microprofile.metrics.MetricRegistry;
@@ -47,6 +49,9 @@ public class SessionTotals {
     @Inject
     MetricRegistry metrics;
 
+    @Inject
+    Redis redis;
+
     private SessionStore store;
     private final Map<String, Tally> dirty = new ConcurrentHashMap<>();
     /** Tallies counted while the store could not be read, until their stored base is added. */
@@ -61,12 +66,12 @@ public class SessionTotals {
 
     @PostConstruct
     void start() {
-        Optional<String> url = settings.redisUrl();
-        if (url.isPresent()) {
-            store = new RedisSessionStore(RedisUrl.parse(url.get()), settings.redisTimeout());
+        Optional<RedisTarget> target = redis.target();
+        if (target.isPresent()) {
+            store = new RedisSessionStore(target.get());
         } else {
             store = new InMemorySessionStore();
-            LOG.warning("REDIS_URL is not set: session totals are kept in memory on this instance only;"
+            LOG.warning("no Redis is set (REDIS_URL, REDIS_SENTINEL_NODES, REDIS_CLUSTER_NODES): session totals are kept in memory on this instance only;"
                     + " they do not survive a restart and other instances cannot see them");
         }
         status = new StoreStatus(store.describe(), true, null, Instant.now(), 0);

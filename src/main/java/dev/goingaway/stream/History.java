@@ -10,18 +10,15 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.eclipse.microprofile.metrics.MetricRegistry;
 
 import dev.goingaway.config.Settings;
-import dev.goingaway.store.RedisUrl;
-
-import redis.clients.jedis.Connection;
-import redis.clients.jedis.HostAndPort;
-import redis.clients.jedis.RedisClient;
+import dev.goingaway.redis.LazyClient;
+import dev.goingaway.redis.Redis;
+import dev.goingaway.redis.RedisTarget;
 
 /**
- * The streams' store for this application: Redis when {@code REDIS_URL} is set (with this
+ * The streams' store for this application: Redis when one is set ({@link Redis}) (with this
  * instance's own numbering while it cannot be reached), memory otherwise. Window from
  * {@code HISTORY_SIZE} and {@code HISTORY_TTL}. Gauge {@code stream_store_up}.
  */
@@ -38,6 +35,9 @@ public class History {
     @Inject
     MetricRegistry metrics;
 
+    @Inject
+    Redis redis;
+
     private FallbackStreamStore store;
     private String where;
 
@@ -45,15 +45,11 @@ public class History {
     void start() {
         int size = settings.historySize();
         Duration ttl = settings.historyTtl();
-        Optional<String> url = settings.redisUrl();
+        Optional<RedisTarget> target = redis.target();
         StreamStore shared = null;
-        if (url.isPresent()) {
-            RedisUrl redis = RedisUrl.parse(url.get());
-            var appendConfig = redis.clientConfig(settings.redisTimeout(), "goingaway-streams-append");
-            var address = new HostAndPort(redis.host(), redis.port());
-            shared = new RedisStreamStore(client(redis, settings.redisTimeout()), size, ttl,
-                    () -> new Connection(address, appendConfig));
-            where = redis.toString();
+        if (target.isPresent()) {
+            shared = new RedisStreamStore(new LazyClient(target.get(), "goingaway-streams", 16), size, ttl);
+            where = target.get().describe();
         } else {
             where = "memory";
         }
@@ -61,18 +57,6 @@ public class History {
         metrics.gauge("stream_store_up", this, h -> h.store.status().up() ? 1 : 0);
         LOG.log(Level.INFO, "stream history: {0} messages per stream, kept {1} s after the last, in {2}",
                 new Object[] {size, ttl.toSeconds(), where});
-    }
-
-    private static RedisClient client(RedisUrl url, Duration timeout) {
-        GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
-        pool.setMaxTotal(16);
-        pool.setMaxIdle(16);
-        pool.setMinIdle(0);
-        pool.setMaxWait(timeout);
-        pool.setBlockWhenExhausted(true);
-        pool.setJmxEnabled(false);
-        return RedisClient.builder().hostAndPort(new HostAndPort(url.host(), url.port()))
-                .clientConfig(url.clientConfig(timeout, "goingaway-streams")).poolConfig(pool).build();
     }
 
     public FallbackStreamStore store() {

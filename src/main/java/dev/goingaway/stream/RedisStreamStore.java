@@ -8,12 +8,13 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Supplier;
+
+import dev.goingaway.redis.LazyClient;
+import dev.goingaway.redis.RedisTarget;
 
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.Pipeline;
-import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
@@ -32,18 +33,26 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * Both expire {@code HISTORY_TTL} after the stream's last message. Appending is one script
  * (offset, history, trim, expiry and publication together, run by its hash); if the meta hash is
  * gone the script starts a new epoch and drops what is left of the history, so an offset is
- * never reused within an epoch. Reading is one script too, so the epoch, the top and the entries
+ * never reused within an epoch.
+ * <p>
+ * An epoch also belongs to one primary: the meta hash keeps the {@code master_replid} of the
+ * Redis that started it ({@code gen}), and a script that runs on a Redis with another id (a
+ * replica promoted by a failover, a restart) starts a new epoch. A promoted replica may lack the
+ * last writes its primary acknowledged; offsets it would hand out again could name other
+ * messages than the ones clients already have, so none of the old epoch's offsets is trusted. Reading is one script too, so the epoch, the top and the entries
  * come from one moment; reading a stream that does not exist (never written, or expired) starts
  * it, empty, in a new epoch, so a client always has a position to resume from.
  */
 public final class RedisStreamStore implements StreamStore {
 
     static final String APPEND = """
-            local epoch = redis.call('HGET', KEYS[1], 'epoch')
-            if not epoch then
+            local gen = string.match(redis.call('INFO', 'replication'), 'master_replid:(%w+)')
+            local meta = redis.call('HMGET', KEYS[1], 'epoch', 'gen')
+            local epoch = meta[1]
+            if not epoch or meta[2] ~= gen then
               epoch = ARGV[1]
               redis.call('DEL', KEYS[2])
-              redis.call('HSET', KEYS[1], 'epoch', epoch, 'top', 0)
+              redis.call('HSET', KEYS[1], 'epoch', epoch, 'top', 0, 'gen', gen)
             end
             local offset = redis.call('HINCRBY', KEYS[1], 'top', 1)
             local frame = ARGV[2] .. offset .. ARGV[3]
@@ -58,10 +67,11 @@ public final class RedisStreamStore implements StreamStore {
             """;
 
     static final String AFTER = """
-            local meta = redis.call('HMGET', KEYS[1], 'epoch', 'top')
-            if not meta[1] then
+            local gen = string.match(redis.call('INFO', 'replication'), 'master_replid:(%w+)')
+            local meta = redis.call('HMGET', KEYS[1], 'epoch', 'top', 'gen')
+            if not meta[1] or meta[3] ~= gen then
               redis.call('DEL', KEYS[2])
-              redis.call('HSET', KEYS[1], 'epoch', ARGV[2], 'top', 0)
+              redis.call('HSET', KEYS[1], 'epoch', ARGV[2], 'top', 0, 'gen', gen)
               redis.call('PEXPIRE', KEYS[1], ARGV[3])
               return {ARGV[2], 0, {}}
             end
@@ -72,31 +82,37 @@ public final class RedisStreamStore implements StreamStore {
     private static final String APPEND_SHA = sha1(APPEND);
     private static final String AFTER_SHA = sha1(AFTER);
 
-    private final UnifiedJedis redis;
+    private final LazyClient redis;
     private final int historySize;
     private final long ttlMillis;
-    /** Makes the connection batches are appended on; null: they use {@link #redis}'s pool. */
-    private final Supplier<Connection> appendConnections;
+    /** Whether batches go on a connection of their own (one primary) or a cluster pipeline. */
+    private final boolean ownConnection;
     /** The batches' own connection; guarded by this. */
     private Connection appending;
 
-    /** {@code redis} is owned by this store from now on (closed with it). */
+    /** {@code redis} is owned by this store from now on (closed with it); batches use its pool. */
     public RedisStreamStore(UnifiedJedis redis, int historySize, Duration historyTtl) {
-        this(redis, historySize, historyTtl, null);
+        this(LazyClient.of(null, redis), historySize, historyTtl, false);
     }
 
     /**
-     * With a connection of its own for {@link #appendAll} (one thread appends, so one connection
-     * suffices): a pooled connection that fails is replaced by the pool before it is handed back,
-     * which on a frozen Redis waits for a second timeout (commons-pool 2.13's invalidateObject
-     * makes the replacement at once; measured 1,009 ms against 501 ms for REDIS_TIMEOUT=500ms).
+     * Batches for {@link #appendAll} go on a connection of their own to the primary (one thread
+     * appends, so one connection suffices): a pooled connection that fails is replaced by the pool
+     * before it is handed back, which on a frozen Redis waits for a second timeout (commons-pool
+     * 2.13's invalidateObject makes the replacement at once; measured 1,009 ms against 501 ms for
+     * REDIS_TIMEOUT=500ms). On a Redis Cluster a batch is a cluster pipeline, one per node that
+     * owns a stream of the batch.
      */
-    public RedisStreamStore(UnifiedJedis redis, int historySize, Duration historyTtl, Supplier<Connection> appendConnections) {
+    public RedisStreamStore(LazyClient redis, int historySize, Duration historyTtl) {
+        this(redis, historySize, historyTtl, redis.target() != null && redis.target().mode() != RedisTarget.Mode.CLUSTER);
+    }
+
+    private RedisStreamStore(LazyClient redis, int historySize, Duration historyTtl, boolean ownConnection) {
         if (historySize < 1) {
             throw new IllegalArgumentException("HISTORY_SIZE must be at least 1, not " + historySize);
         }
         this.redis = redis;
-        this.appendConnections = appendConnections;
+        this.ownConnection = ownConnection;
         this.historySize = historySize;
         this.ttlMillis = Math.max(1, historyTtl.toMillis());
     }
@@ -150,7 +166,7 @@ public final class RedisStreamStore implements StreamStore {
                 try {
                     reply = replies.get(i).get();
                 } catch (JedisNoScriptException e) {
-                    reply = redis.eval(APPEND, keys.get(i), args.get(i));
+                    reply = redis.get().eval(APPEND, keys.get(i), args.get(i));
                 }
                 out.add(appended((List<?>) reply));
             }
@@ -160,19 +176,14 @@ public final class RedisStreamStore implements StreamStore {
         }
     }
 
-    /**
-     * Runs {@code commands} on a pipeline and syncs it once. On a pooled client the connection is
-     * taken from the pool here, so that a sync that fails (a timeout on a frozen Redis) is not
-     * followed by a second one: a pipeline's {@code close()} syncs again, which would wait for
-     * the timeout twice.
-     */
+    /** Runs {@code commands} on a pipeline and syncs it once (see {@link LazyClient#pipelined}). */
     private void pipelined(java.util.function.Consumer<AbstractPipeline> commands) {
-        if (appendConnections != null) {
+        if (ownConnection) {
             synchronized (this) {
                 if (appending == null || appending.isBroken() || !appending.isConnected()) {
                     closeQuietly(appending);
                     appending = null;
-                    appending = appendConnections.get();
+                    appending = redis.connect("goingaway-streams-append");
                 }
                 try {
                     Pipeline pipeline = new Pipeline(appending, false);
@@ -184,17 +195,8 @@ public final class RedisStreamStore implements StreamStore {
                     throw e;
                 }
             }
-        } else if (redis instanceof RedisClient client) {
-            try (Connection connection = client.getPool().getResource()) {
-                Pipeline pipeline = new Pipeline(connection, false);
-                commands.accept(pipeline);
-                pipeline.sync(); // a failure marks the connection broken: closing it destroys it
-            }
         } else {
-            try (AbstractPipeline pipeline = redis.pipelined()) {
-                commands.accept(pipeline);
-                pipeline.sync();
-            }
+            redis.pipelined(commands);
         }
     }
 
@@ -216,9 +218,9 @@ public final class RedisStreamStore implements StreamStore {
         List<String> keys = List.of(metaKey(stream), logKey(stream));
         try {
             try {
-                return redis.evalsha(sha, keys, args);
+                return redis.get().evalsha(sha, keys, args);
             } catch (JedisNoScriptException e) {
-                return redis.eval(script, keys, args); // loads it for the next call
+                return redis.get().eval(script, keys, args); // loads it for the next call
             }
         } catch (JedisException | ClassCastException e) {
             throw new StreamException("stream " + stream + ": " + e.getMessage(), e);
@@ -237,9 +239,7 @@ public final class RedisStreamStore implements StreamStore {
 
     @Override
     public void reconnect() {
-        if (redis instanceof RedisClient client) {
-            client.getPool().clear();
-        }
+        redis.clearIdle();
         synchronized (this) {
             closeQuietly(appending);
             appending = null;

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.goingaway.store.RedisUrl;
+import dev.goingaway.redis.RedisTarget;
+import dev.goingaway.redis.RedisUrl;
 import dev.goingaway.testing.Await;
 import dev.goingaway.testing.RedisProcess;
 
@@ -66,7 +67,7 @@ class RedisBusTest {
             this.name = name;
             this.sessions = sessions;
             relay = new Relay(name + "#" + UUID.randomUUID().toString().substring(0, 4), this, jsonb);
-            bus = new RedisBus(RedisUrl.parse(redis.url()), Duration.ofMillis(500), channel, this, Thread::new);
+            bus = new RedisBus(RedisTarget.single(RedisUrl.parse(redis.url()), Duration.ofMillis(500)), channel, this, Thread::new);
             relay.attach(bus);
             bus.start();
             assertTrue(bus.awaitSubscribed(WAIT), name + " subscribed");

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.goingaway.redis.RedisTarget;
+import dev.goingaway.redis.RedisUrl;
 import dev.goingaway.testing.RedisProcess;
 
 import redis.clients.jedis.Jedis;
@@ -26,7 +28,7 @@ class RedisSessionStoreTest {
     @BeforeAll
     static void start() throws Exception {
         redis = RedisProcess.start(0);
-        store = new RedisSessionStore(RedisUrl.parse(redis.url()), Duration.ofMillis(500));
+        store = new RedisSessionStore(RedisTarget.single(RedisUrl.parse(redis.url()), Duration.ofMillis(500)));
     }
 
     @AfterAll

@@ -1,4 +1,4 @@
-package dev.goingaway.store;
+package dev.goingaway.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

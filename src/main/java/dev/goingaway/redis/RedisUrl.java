@@ -1,14 +1,9 @@
-package dev.goingaway.store;
+package dev.goingaway.redis;
 
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-
-import redis.clients.jedis.ClientSetInfoConfig;
-import redis.clients.jedis.DefaultJedisClientConfig;
-import redis.clients.jedis.JedisClientConfig;
 
 /**
  * A parsed {@code REDIS_URL}: {@code redis://[[user]:password@]host[:port][/db]}, or
@@ -53,29 +48,6 @@ public record RedisUrl(String host, int port, String user, String password, int 
             }
         }
         return new RedisUrl(uri.getHost(), port, user, password, db, "rediss".equals(scheme));
-    }
-
-    /**
-     * How every connection of the service to this Redis is made: {@code timeout} for connecting
-     * and for every read, the URL's database, credentials and TLS, and a client name that shows in
-     * {@code CLIENT LIST}.
-     */
-    public JedisClientConfig clientConfig(Duration timeout, String clientName) {
-        int millis = (int) Math.max(1, timeout.toMillis());
-        DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis(millis)
-                .socketTimeoutMillis(millis)
-                .database(database)
-                .ssl(tls)
-                .clientName(clientName)
-                .clientSetInfoConfig(ClientSetInfoConfig.DISABLED);
-        if (password != null) {
-            b.password(password);
-        }
-        if (user != null) {
-            b.user(user);
-        }
-        return b.build();
     }
 
     private static String decode(String s) {
