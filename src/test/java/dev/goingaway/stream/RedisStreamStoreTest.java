@@ -194,4 +194,45 @@ class RedisStreamStoreTest {
                 "NOSCRIPT: every call made again once, none lost, none twice");
         assertEquals(4, store.after("room:batch-a", 0).entries().size());
     }
+
+    /**
+     * A replica promoted to primary has a new replication id, and may lack the last writes its
+     * primary acknowledged: the first append or read there starts a new epoch, whatever the
+     * replica received, so no offset of the old epoch is handed out again for another message.
+     */
+    @Test
+    void aPromotedReplicaStartsNewEpochs() throws Exception {
+        try (RedisProcess replica = RedisProcess.start(0);
+                Jedis replicaAdmin = replica.client();
+                RedisStreamStore onReplica = new RedisStreamStore(RedisClient.create("127.0.0.1", replica.port()), 5,
+                        Duration.ofMinutes(10))) {
+            try (Jedis admin = redis.client()) {
+                admin.configSet("repl-diskless-sync-delay", "0"); // the first sync starts at once, not after 5 s
+            }
+            replicaAdmin.replicaof("127.0.0.1", redis.port());
+            StreamStore.Appended before = store.append("room:promoted", message("a"), StreamStore.Publication.NONE);
+            store.append("room:promoted", message("b"), StreamStore.Publication.NONE);
+            dev.goingaway.testing.Await.until("the replica has both messages", Duration.ofSeconds(10),
+                    () -> replicaAdmin.exists("goingaway:{stream:room:promoted}:log")
+                            && replicaAdmin.xlen("goingaway:{stream:room:promoted}:log") == 2);
+
+            replicaAdmin.replicaofNoOne(); // what a failover does to the replica it promotes
+
+            Range read = onReplica.after("room:promoted", 0);
+            assertNotEquals(before.epoch(), read.epoch(), "read on the new primary: a new epoch");
+            assertEquals(0, read.topOffset());
+            assertTrue(read.entries().isEmpty(), "the old epoch's history is not served as the new one's");
+            StreamStore.Appended after = onReplica.append("room:promoted", message("c"), StreamStore.Publication.NONE);
+            assertEquals(read.epoch(), after.epoch());
+            assertEquals(1, after.offset(), "offsets start again, in the new epoch");
+
+            StreamStore.Appended stillOld = store.append("room:other", message("x"), StreamStore.Publication.NONE);
+            StreamStore.Appended same = store.append("room:other", message("y"), StreamStore.Publication.NONE);
+            assertEquals(stillOld.epoch(), same.epoch(), "the primary that kept its id keeps its epochs");
+        } finally {
+            try (Jedis admin = redis.client()) {
+                admin.del("goingaway:{stream:room:promoted}:meta", "goingaway:{stream:room:promoted}:log");
+            }
+        }
+    }
 }
