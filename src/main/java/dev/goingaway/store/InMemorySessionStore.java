@@ -58,8 +58,8 @@ public class InMemorySessionStore implements SessionStore {
     }
 
     @Override
-    public void ping() {
-        // always reachable
+    public String ping() {
+        return "memory";
     }
 
     @Override

@@ -23,8 +23,12 @@ public interface SessionStore extends AutoCloseable {
     /** The last shutdown report an instance saved, if any. */
     Optional<String> shutdownReport(String instance) throws StoreException;
 
-    /** Round trip to the store; throws if it does not answer in time. */
-    void ping() throws StoreException;
+    /**
+     * Round trip to the store; throws if it does not answer in time. Returns who answered: the
+     * replication id of each primary, which changes when a replica is promoted or a primary
+     * restarts, and with it possibly the writes it had not passed on yet.
+     */
+    String ping() throws StoreException;
 
     /** Where the store is, without credentials, for logs and health data. */
     String describe();

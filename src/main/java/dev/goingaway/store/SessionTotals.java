@@ -54,6 +54,12 @@ public class SessionTotals {
 
     private SessionStore store;
     private final Map<String, Tally> dirty = new ConcurrentHashMap<>();
+    /** The tallies of the sessions connected here, written again when a new primary answers. */
+    private final Map<String, Tally> live = new ConcurrentHashMap<>();
+    /** Who answered the last ping ({@link SessionStore#ping}); null before the first. */
+    private volatile String primary;
+    private volatile long lastPingNanos;
+    private Counter rewrites;
     /** Tallies counted while the store could not be read, until their stored base is added. */
     private final Map<String, Tally> unreconciled = new ConcurrentHashMap<>();
     private final ReentrantLock flushLock = new ReentrantLock();
@@ -77,6 +83,7 @@ public class SessionTotals {
         status = new StoreStatus(store.describe(), true, null, Instant.now(), 0);
         writeFailures = metrics.counter("store_write_failures");
         sessionsWritten = metrics.counter("store_sessions_written");
+        rewrites = metrics.counter("store_new_primary_rewrites");
         metrics.gauge("store_up", this, t -> t.status.reachable() ? 1 : 0);
         metrics.gauge("store_pending_writes", this, t -> t.dirty.size());
         flusher = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("goingaway-store-flusher-"));
@@ -100,40 +107,45 @@ public class SessionTotals {
             // (and the drain, which flushes before the byes, finds nothing new left to write).
             Tally fresh = Tally.known(sessionId, 0, List.of());
             dirty.put(sessionId, fresh);
-            return fresh;
+            return live(fresh);
         }
         // A session that left this instance moments ago may not be written yet: its pending
         // tally is newer than anything in the store.
         Tally pending = dirty.get(sessionId);
         if (pending != null && pending.baseKnown()) {
             SessionRecord r = pending.snapshot();
-            return Tally.known(sessionId, r.total(), r.recentIds());
+            return live(Tally.known(sessionId, r.total(), r.recentIds()));
         }
         // Back again before the store could be read: keep counting on the same tally. A new
         // one would replace it in the write-behind and lose what it counted (it is not in
         // `dirty` while a flush is trying to write it, hence a map of its own).
         Tally counting = unreconciled.get(sessionId);
         if (counting != null) {
-            return counting;
+            return live(counting);
         }
         if (!status.reachable()) {
             // The store failed its last call. Waiting another REDIS_TIMEOUT here would hold a
             // container thread per resuming client: a reconnect storm against a frozen Redis
             // then starved every other client's acks (up to 2 s). Reconcile later instead.
             LOG.log(Level.FINE, "session_id={0}: store unreachable, counting from 0 until it answers", sessionId);
-            return countUnreconciled(sessionId);
+            return live(countUnreconciled(sessionId));
         }
         try {
             Optional<SessionRecord> stored = store.load(sessionId);
             reachable();
-            return stored.map(r -> Tally.known(sessionId, r.total(), r.recentIds()))
-                    .orElseGet(() -> Tally.known(sessionId, 0, List.of()));
+            return live(stored.map(r -> Tally.known(sessionId, r.total(), r.recentIds()))
+                    .orElseGet(() -> Tally.known(sessionId, 0, List.of())));
         } catch (StoreException e) {
             unreachable(e);
             LOG.log(Level.WARNING, "session_id={0}: stored total not readable, counting from 0 until the store answers: {1}",
                     new Object[] {sessionId, e.getMessage()});
-            return countUnreconciled(sessionId);
+            return live(countUnreconciled(sessionId));
         }
+    }
+
+    private Tally live(Tally t) {
+        live.put(t.sessionId(), t);
+        return t;
     }
 
     private Tally countUnreconciled(String sessionId) {
@@ -152,6 +164,7 @@ public class SessionTotals {
      * tick, so a client that reconnects to another instance at once finds its total there.
      */
     public void left(Tally tally) {
+        live.remove(tally.sessionId(), tally);
         if (!tally.unsaved(leftFreshFor())) {
             // The store has all of it, written moments ago (the drain flushes every total before
             // the byes): writing it again would only cost the drain CPU and Redis a round of HSETs.
@@ -223,12 +236,14 @@ public class SessionTotals {
                 return;
             }
             try {
-                if (dirty.isEmpty()) {
-                    if (System.nanoTime() - lastContactNanos > TimeUnit.MILLISECONDS.toNanos(PING_MILLIS)) {
-                        store.ping();
-                        reachable();
-                    }
-                } else {
+                long now = System.nanoTime();
+                if (now - lastPingNanos > TimeUnit.MILLISECONDS.toNanos(PING_MILLIS)
+                        || (dirty.isEmpty() && now - lastContactNanos > TimeUnit.MILLISECONDS.toNanos(PING_MILLIS))) {
+                    lastPingNanos = now;
+                    answeredBy(store.ping());
+                    reachable();
+                }
+                if (!dirty.isEmpty()) {
                     flushLocked();
                 }
             } finally {
@@ -276,6 +291,28 @@ public class SessionTotals {
             writeFailures.inc();
             unreachable(e);
             return 0;
+        }
+    }
+
+    /**
+     * A primary that was not the one before (a promoted replica, a restart) may lack the last
+     * totals written: every session connected here is written again, with its total as this
+     * instance has it, so none goes backwards for long. Sessions that left before cannot be
+     * rewritten (another instance may have counted on since): what a primary acknowledged and
+     * lost before passing it on stays lost for them (docs/REDIS.md).
+     */
+    void answeredBy(String who) {
+        String before = primary;
+        primary = who;
+        if (before != null && !before.equals(who)) {
+            int n = 0;
+            for (Tally t : live.values()) {
+                dirty.putIfAbsent(t.sessionId(), t);
+                n++;
+            }
+            rewrites.inc(n);
+            LOG.log(Level.WARNING, "store_new_primary store={0}: {1} connected sessions written again",
+                    new Object[] {store.describe(), n});
         }
     }
 
