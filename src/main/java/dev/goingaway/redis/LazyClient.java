@@ -111,7 +111,8 @@ public final class LazyClient implements AutoCloseable {
 
     /**
      * Drops the idle pooled connections: after Redis restarted or a new primary took over, a
-     * connection opened before would fail the first call made on it.
+     * connection opened before would fail the first call made on it. On a Cluster, reads the
+     * slot map again too.
      */
     public void clearIdle() {
         UnifiedJedis c = client;
@@ -121,6 +122,13 @@ public final class LazyClient implements AutoCloseable {
             sentinel.getPrimaryNodesConnectionMap().values().forEach(Pool::clear);
         } else if (c instanceof RedisClusterClient cluster) {
             cluster.getClusterNodes().values().forEach(ConnectionPool::clear);
+            try {
+                // A pipeline does not read the slot map again when a node is gone; a retry after
+                // a failover must go to the replica that took the slots over.
+                cluster.refreshClusterTopology();
+            } catch (RuntimeException e) {
+                // no node answered: the next call fails and is retried in turn
+            }
         }
     }
 

@@ -34,6 +34,8 @@ final class Drain {
 
     private static final Logger LOG = Logger.getLogger(Drain.class.getName());
     private static final Logger EVENTS = Logger.getLogger("dev.goingaway.shutdown.events");
+    /** How often the report step tries again to write the totals a failed write left. */
+    static final long LATE_RETRY_MILLIS = 250;
 
     /** What the drain needs of the session store. */
     interface Totals {
@@ -215,9 +217,30 @@ final class Drain {
         }
     }
 
+    /**
+     * What step 4 could not write (Redis away, a failover under way) and anything counted since,
+     * tried again every {@value #LATE_RETRY_MILLIS} ms until written or {@code within} is over:
+     * a promoted replica that answers before then gets every total.
+     */
+    private int writeLate(Duration within) {
+        long end = System.nanoTime() + within.toNanos();
+        int written = 0;
+        while (totals.pendingWrites() > 0) {
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            written += totals.flush(Duration.ofNanos(left));
+            if (totals.pendingWrites() > 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(Math.min(left, LATE_RETRY_MILLIS * 1_000_000L));
+            }
+        }
+        return written;
+    }
+
     /** 7. Anything counted after step 4 (a message that overran its wait), then the report. */
     private ShutdownReport report(Run run) {
-        int late = totals.pendingWrites() > 0 ? totals.flush(run.budget.lateWrite()) : 0;
+        int late = writeLate(run.budget.lateWrite());
         metrics.saved(late);
         StoreStatus store = totals.status();
         Duration took = Duration.ofNanos(System.nanoTime() - run.budget.start());

@@ -21,15 +21,11 @@ import org.junit.jupiter.api.TestInstance;
 import dev.goingaway.testing.Await;
 import dev.goingaway.testing.LibertyProcess;
 import dev.goingaway.testing.Metrics;
-import dev.goingaway.testing.RedisProcess;
-
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.args.ClientType;
-import redis.clients.jedis.params.ClientKillParams;
+import dev.goingaway.testing.TestRedis;
 
 /**
  * Receiver-side recovery (DESIGN.md, "Positions and recovery") on two real Liberty servers
- * sharing one real Redis: a client that leaves and comes back, on the other instance, with the
+ * sharing one real Redis (one node, Sentinel or Cluster: {@link TestRedis}): a client that leaves and comes back, on the other instance, with the
  * position it last saw gets exactly what it missed, in order, after its welcome and before
  * anything live, or is told plainly that it cannot; and an instance whose subscription is killed
  * mid-traffic still gives its members every offset once and in order.
@@ -42,15 +38,15 @@ class RecoveryIT {
     /** The default window: the subscription kills below must not exceed it, the window test does. */
     private static final int HISTORY = 200;
 
-    private RedisProcess redis;
+    private TestRedis redis;
     private LibertyProcess a;
     private LibertyProcess b;
 
     @BeforeAll
     void startTwoInstances() throws Exception {
-        redis = RedisProcess.start(0);
-        var env = LibertyProcess.env("REDIS_URL", redis.url(), "BROADCAST_TOKEN", TOKEN,
-                "HISTORY_SIZE", Integer.toString(HISTORY), "RATE_LIMIT", "500");
+        redis = TestRedis.start();
+        var env = LibertyProcess.env(redis.env("BROADCAST_TOKEN", TOKEN,
+                "HISTORY_SIZE", Integer.toString(HISTORY), "RATE_LIMIT", "500"));
         a = LibertyProcess.create(LibertyProcess.uniqueName("recover-a"), env);
         b = LibertyProcess.create(LibertyProcess.uniqueName("recover-b"), env);
         CompletableFuture.allOf(CompletableFuture.runAsync(() -> start(a)), CompletableFuture.runAsync(() -> start(b))).join();
@@ -66,7 +62,7 @@ class RecoveryIT {
 
     @AfterAll
     void stopEverything() throws Exception {
-        try (RedisProcess r = redis; LibertyProcess x = a; LibertyProcess y = b) {
+        try (TestRedis r = redis; LibertyProcess x = a; LibertyProcess y = b) {
             // closes all three, whatever fails
         }
     }
@@ -210,9 +206,9 @@ class RecoveryIT {
             AtomicBoolean sending = new AtomicBoolean(true);
             AtomicInteger kills = new AtomicInteger();
             CompletableFuture<Void> killer = CompletableFuture.runAsync(() -> {
-                try (Jedis jedis = redis.client()) {
+                try {
                     while (sending.get()) {
-                        jedis.clientKill(new ClientKillParams().type(ClientType.PUBSUB));
+                        redis.killSubscriptions();
                         kills.incrementAndGet();
                         // Pacing, not a wait: a kill every 150 ms lets each instance resubscribe
                         // (100 ms backoff) and receive some traffic before its next loss.

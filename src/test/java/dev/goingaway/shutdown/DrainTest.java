@@ -3,6 +3,7 @@ package dev.goingaway.shutdown;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -232,5 +233,53 @@ class DrainTest {
         assertTrue(indexOf("fine close 1001") < indexOf("stuck abort"), "the reading client is not held up by the stuck one: " + j);
         assertTrue(indexOf("stuck abort") < indexOf("answers"), "ended before the wait for the answers: " + j);
         assertTrue(tookMillis <= DrainBudget.hardBoundMillis(deadline), "drain ended within its bound: " + tookMillis + " ms");
+    }
+
+    /** A store that fails its first writes (a failover under way) and then answers. */
+    private final class ComesBack implements Drain.Totals {
+        final int failures;
+        final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        volatile int pending;
+
+        ComesBack(int failures, int pending) {
+            this.failures = failures;
+            this.pending = pending;
+        }
+
+        @Override
+        public int flush(Duration within) {
+            if (calls.incrementAndGet() <= failures) {
+                return 0;
+            }
+            int n = pending;
+            pending = 0;
+            return n;
+        }
+
+        @Override
+        public int pendingWrites() {
+            return pending;
+        }
+
+        @Override
+        public StoreStatus status() {
+            return new StoreStatus("memory", pending == 0, pending == 0 ? null : "no primary", java.time.Instant.now(), pending);
+        }
+
+        @Override
+        public void saveReport(String instance, String json) {
+        }
+    }
+
+    @Test
+    void totalsThatCouldNotBeWrittenAreTriedAgainAfterTheByesUntilTheStoreAnswers() {
+        connect("a", true, 1);
+        connect("b", true, 2);
+        ComesBack store = new ComesBack(4, 2);
+        ShutdownReport report = drain(Duration.ofSeconds(8), store, new Counted());
+        assertEquals(2, report.byesSent(), "the byes did not wait for the store");
+        assertEquals(2, report.sessionsSaved(), "the totals were written once the store answered");
+        assertEquals(5, store.calls.get(), "step 4's write, then retries until one succeeded");
+        assertNull(report.storeError());
     }
 }
