@@ -93,6 +93,26 @@ public final class LazyClient implements AutoCloseable {
             try (AbstractPipeline pipeline = c.pipelined()) {
                 commands.accept(pipeline);
                 pipeline.sync();
+            } catch (RuntimeException e) {
+                // A cluster pipeline never reads the slot map again by itself: after a failover
+                // it would keep sending to the node that is gone.
+                refreshSlots(c);
+                throw e;
+            }
+        }
+    }
+
+    /** Reads a cluster's slot map again; nothing on other shapes or when no node answers. */
+    public void refreshSlots() {
+        refreshSlots(client);
+    }
+
+    private static void refreshSlots(UnifiedJedis c) {
+        if (c instanceof RedisClusterClient cluster) {
+            try {
+                cluster.refreshClusterTopology();
+            } catch (RuntimeException e) {
+                // no node answered: the next call fails and is retried in turn
             }
         }
     }
@@ -122,13 +142,7 @@ public final class LazyClient implements AutoCloseable {
             sentinel.getPrimaryNodesConnectionMap().values().forEach(Pool::clear);
         } else if (c instanceof RedisClusterClient cluster) {
             cluster.getClusterNodes().values().forEach(ConnectionPool::clear);
-            try {
-                // A pipeline does not read the slot map again when a node is gone; a retry after
-                // a failover must go to the replica that took the slots over.
-                cluster.refreshClusterTopology();
-            } catch (RuntimeException e) {
-                // no node answered: the next call fails and is retried in turn
-            }
+            refreshSlots(cluster);
         }
     }
 

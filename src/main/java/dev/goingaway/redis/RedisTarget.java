@@ -38,6 +38,11 @@ public final class RedisTarget {
 
     /** How many times a cluster command is tried (the second after the slot map is read again). */
     static final int CLUSTER_ATTEMPTS = 2;
+    /**
+     * How often a cluster client reads the slot map even when nothing failed (a failover or a
+     * resharding elsewhere); a failed call or pipeline reads it at once.
+     */
+    static final Duration SLOT_MAP_REFRESH = Duration.ofSeconds(5);
 
     private final Mode mode;
     private final List<HostAndPort> nodes;
@@ -199,6 +204,7 @@ public final class RedisTarget {
             case CLUSTER -> RedisClusterClient.builder().nodes(new LinkedHashSet<>(nodes)).clientConfig(config)
                     .poolConfig(pool).maxAttempts(CLUSTER_ATTEMPTS)
                     .maxTotalRetriesDuration(timeout.multipliedBy(CLUSTER_ATTEMPTS + 1L))
+                    .topologyRefreshPeriod(SLOT_MAP_REFRESH)
                     .build();
         };
     }

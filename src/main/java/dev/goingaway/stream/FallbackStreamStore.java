@@ -84,18 +84,24 @@ public final class FallbackStreamStore implements StreamStore {
 
     @Override
     public List<Appended> appendAll(List<Append> batch) {
+        List<Appended> done = null;
         if (tryShared()) {
             try {
                 List<Appended> a = shared.appendAll(batch);
                 answered();
                 return a;
+            } catch (PartialAppend e) {
+                done = e.done();
+                failed(e);
             } catch (StreamException e) {
                 failed(e);
             }
         }
         List<Appended> out = new java.util.ArrayList<>(batch.size());
-        for (Append a : batch) {
-            out.add(local.append(a.stream(), a.frame(), Publication.NONE));
+        for (int i = 0; i < batch.size(); i++) {
+            Appended made = done == null ? null : done.get(i);
+            Append a = batch.get(i);
+            out.add(made != null ? made : local.append(a.stream(), a.frame(), Publication.NONE));
         }
         return out;
     }

@@ -161,17 +161,34 @@ public final class RedisStreamStore implements StreamStore {
                 }
             });
             List<Appended> out = new ArrayList<>(batch.size());
+            RuntimeException failure = null;
             for (int i = 0; i < batch.size(); i++) {
-                Object reply;
                 try {
-                    reply = replies.get(i).get();
-                } catch (JedisNoScriptException e) {
-                    reply = redis.get().eval(APPEND, keys.get(i), args.get(i));
+                    Object reply;
+                    try {
+                        reply = replies.get(i).get();
+                    } catch (JedisNoScriptException e) {
+                        reply = redis.get().eval(APPEND, keys.get(i), args.get(i));
+                    }
+                    out.add(appended((List<?>) reply));
+                } catch (JedisException | IllegalStateException e) {
+                    // A cluster pipeline whose node was gone leaves that node's replies unset
+                    // (IllegalStateException) and still has the other nodes' answers.
+                    out.add(null);
+                    failure = e;
                 }
-                out.add(appended((List<?>) reply));
+            }
+            if (failure != null) {
+                redis.refreshSlots();
+                long made = out.stream().filter(java.util.Objects::nonNull).count();
+                String why = "append of " + (batch.size() - made) + " of " + batch.size() + ": " + failure.getMessage();
+                if (made == 0) {
+                    throw new StreamException(why, failure);
+                }
+                throw new PartialAppend(why, out, failure);
             }
             return out;
-        } catch (JedisException | ClassCastException e) {
+        } catch (JedisException | ClassCastException | IllegalStateException e) {
             throw new StreamException("append of " + batch.size() + ": " + e.getMessage(), e);
         }
     }
