@@ -14,10 +14,10 @@ import dev.goingaway.testing.Await;
 import dev.goingaway.testing.FreePort;
 import dev.goingaway.testing.HaProxy;
 import dev.goingaway.testing.LibertyProcess;
-import dev.goingaway.testing.RedisProcess;
+import dev.goingaway.testing.TestRedis;
 
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.Response;
 
 /**
@@ -40,17 +40,26 @@ public final class RolloverHarness {
     private static final List<String> SLOTS = List.of("blue", "green");
 
     /** How big a run is. */
-    public record Size(int clients, int rollovers, int roomSize, int pauseMillis, Duration reconnectSpread) {
+    public record Size(int clients, int rollovers, int roomSize, int pauseMillis, Duration reconnectSpread, boolean failover) {
 
+        /**
+         * {@code rollover.clients}, {@code .rollovers}, {@code .roomSize}, {@code .pauseMillis},
+         * {@code .reconnectSpreadMillis}, and {@code rollover.failover}: SIGKILL the Redis primary
+         * between the first two rollovers (with {@code it.redis.topology} sentinel or cluster).
+         */
         public static Size fromSystemProperties(int clients, int rollovers) {
             int n = Integer.getInteger("rollover.clients", clients);
             return new Size(n,
                     Integer.getInteger("rollover.rollovers", rollovers),
                     Integer.getInteger("rollover.roomSize", 4),
                     Integer.getInteger("rollover.pauseMillis", Math.max(400, n * 4 / 5)),
-                    Duration.ofMillis(Long.getLong("rollover.reconnectSpreadMillis", 3_000)));
+                    Duration.ofMillis(Long.getLong("rollover.reconnectSpreadMillis", 3_000)),
+                    Boolean.getBoolean("rollover.failover"));
         }
     }
+
+    /** The stream whose primary is killed on a Cluster (on Sentinel there is one primary). */
+    private static final String FAILOVER_KEY = "goingaway:{stream:room:r0}:meta";
 
     private final Size size;
 
@@ -66,7 +75,7 @@ public final class RolloverHarness {
         SLOTS.forEach(s -> idle.put(s, FreePort.pick())); // nothing listens there yet: both slots DOWN
         List<LibertyProcess> servers = new ArrayList<>();
         List<Signal> signals = new ArrayList<>();
-        try (RedisProcess redis = RedisProcess.start(0);
+        try (TestRedis redis = TestRedis.start();
              HaProxy proxy = HaProxy.start(idle);
              Fleet fleet = new Fleet(proxy.ws(null), size.pauseMillis())) {
             LibertyProcess serving = create(servers, "blue", 0, redis);
@@ -95,6 +104,9 @@ public final class RolloverHarness {
                     nextReady = startIn(proxy, other(nextSlot), next);
                 }
                 awaitProgress(fleet, 2);
+                if (size.failover() && round == 1 && round < size.rollovers()) {
+                    failOver(redis, serving, fleet, report);
+                }
             }
 
             fleet.stopTalking();
@@ -117,11 +129,30 @@ public final class RolloverHarness {
         return slot.equals("blue") ? "green" : "blue";
     }
 
-    private LibertyProcess create(List<LibertyProcess> servers, String slot, int round, RedisProcess redis)
+    /**
+     * Kills the Redis primary while the clients talk, waits for the new one, and for the serving
+     * instance to write through it again (its rooms continue in the new primary's epochs, each
+     * member told with a reset), then for more traffic: the next rollover's resumes are then
+     * positions in epochs the new primary knows.
+     */
+    private void failOver(TestRedis redis, LibertyProcess serving, Fleet fleet, RolloverReport report) throws Exception {
+        long killed = System.nanoTime();
+        var old = redis.killPrimary(FAILOVER_KEY);
+        var now = redis.awaitFailover(FAILOVER_KEY, old, Duration.ofSeconds(60));
+        report.failoverPromotedMillis = (System.nanoTime() - killed) / 1_000_000;
+        dev.goingaway.testing.Await.until("the serving instance writes through the new primary", Duration.ofSeconds(60),
+                () -> dev.goingaway.testing.Metrics.value(serving, "stream_store_up") == 1
+                        && dev.goingaway.testing.Metrics.value(serving, "cluster_bus_up") == 1);
+        report.failoverWritingMillis = (System.nanoTime() - killed) / 1_000_000;
+        LOG.log(Level.INFO, "primary {0} killed, {1} promoted after {2} ms, writes through it after {3} ms",
+                new Object[] {old, now, report.failoverPromotedMillis, report.failoverWritingMillis});
+        awaitProgress(fleet, 2);
+    }
+
+    private LibertyProcess create(List<LibertyProcess> servers, String slot, int round, TestRedis redis)
             throws java.io.IOException {
         LibertyProcess server = LibertyProcess.create(LibertyProcess.uniqueName(slot + round),
-                LibertyProcess.env("REDIS_URL", redis.url(),
-                        "RECONNECT_SPREAD", size.reconnectSpread().toMillis() + "ms"));
+                LibertyProcess.env(redis.env("RECONNECT_SPREAD", size.reconnectSpread().toMillis() + "ms")));
         servers.add(server);
         return server;
     }
@@ -204,12 +235,12 @@ public final class RolloverHarness {
     }
 
     /** Waits until Redis holds each session's total as its client counted it (written behind). */
-    private Map<String, Long> awaitStoredTotals(RedisProcess redis, List<RolloverClient.Snapshot> clients) {
+    private Map<String, Long> awaitStoredTotals(TestRedis redis, List<RolloverClient.Snapshot> clients) {
         Map<String, Long> stored = new HashMap<>();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        try (Jedis jedis = redis.client()) {
+        try (UnifiedJedis jedis = redis.client()) {
             while (true) {
-                Pipeline p = jedis.pipelined();
+                AbstractPipeline p = jedis.pipelined();
                 Map<String, Response<String>> answers = new HashMap<>();
                 clients.forEach(c -> answers.put(c.session(), p.hget("goingaway:session:" + c.session(), "total")));
                 p.sync();
@@ -240,9 +271,16 @@ public final class RolloverHarness {
         r.check("every acknowledged message reached every member once, reconnecting ones included",
                 r.receiverDelivered == r.receiverExpected && r.duplicateDeliveries == 0,
                 r.receiverDelivered + "/" + r.receiverExpected);
-        r.check("every member saw its room's offsets in order, without a gap or a reset",
-                r.offsetGaps == 0 && r.offsetRepeats == 0 && r.resets == 0,
-                r.offsetRepeats + " out of order, " + r.offsetGaps + " gaps, " + r.resets + " resets");
+        if (size.failover()) {
+            // A failover starts new epochs: members are told (a reset), and only that may break a sequence.
+            r.check("every member saw its room's offsets in order, without a gap it was not told of",
+                    r.offsetGaps == 0 && r.offsetRepeats == 0,
+                    r.offsetRepeats + " out of order, " + r.offsetGaps + " gaps, " + r.resets + " resets announced");
+        } else {
+            r.check("every member saw its room's offsets in order, without a gap or a reset",
+                    r.offsetGaps == 0 && r.offsetRepeats == 0 && r.resets == 0,
+                    r.offsetRepeats + " out of order, " + r.offsetGaps + " gaps, " + r.resets + " resets");
+        }
         r.check("every resume said recovered:true", r.recoveredFalse == 0 && r.recoveredTrue > 0,
                 r.recoveredTrue + " recovered, " + r.recoveredFalse + " not");
         r.check("every welcomed connection ended with bye then 1001", r.closedWithoutBye == 0 && r.closeAfterByeNot1001 == 0,

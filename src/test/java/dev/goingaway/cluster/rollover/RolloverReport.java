@@ -60,6 +60,9 @@ final class RolloverReport {
     long offsetGaps;
     long offsetRepeats;
     long resets;
+    /** With a Redis failover between rollovers: kill to promotion, kill to writes through it; -1: none. */
+    long failoverPromotedMillis = -1;
+    long failoverWritingMillis = -1;
     long maxMissed;
     long missed;
     long durationMillis;
@@ -196,6 +199,10 @@ final class RolloverReport {
         b.append(String.format("receiver side: %d of %d deliveries to every member (reconnecting ones included);"
                         + " resumes recovered %d, not recovered %d; offsets out of order %d, gaps %d, resets %d%n",
                 receiverDelivered, receiverExpected, recoveredTrue, recoveredFalse, offsetRepeats, offsetGaps, resets));
+        if (failoverPromotedMillis >= 0) {
+            b.append(String.format("redis failover between rollovers 1 and 2: new primary %d ms after the kill,"
+                    + " the serving instance writing through it after %d ms%n", failoverPromotedMillis, failoverWritingMillis));
+        }
         b.append(String.format("resumes: %d messages replayed in all, at most %d to one client (the window must hold that)%n",
                 missed, maxMissed));
         for (Round r : rounds) {
