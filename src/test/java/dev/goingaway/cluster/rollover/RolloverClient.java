@@ -231,8 +231,10 @@ final class RolloverClient {
             case "reset" -> {
                 resets++;
                 problem("reset: " + f);
-                roomEpoch = f.getString("epoch");
-                roomOffset = f.getJsonNumber("offset").longValue();
+                if ("room".equals(f.getString("stream", ""))) { // the broadcasts' numbering is another
+                    roomEpoch = f.getString("epoch");
+                    roomOffset = f.getJsonNumber("offset").longValue();
+                }
             }
             default -> { }
         }
