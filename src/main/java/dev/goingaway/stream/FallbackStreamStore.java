@@ -77,6 +77,8 @@ public final class FallbackStreamStore implements StreamStore {
                 return a;
             } catch (StreamException e) {
                 failed(e);
+            } catch (RuntimeException e) {
+                failed(unexpected(e)); // a client library's own fault is the store's fault, not the chat's
             }
         }
         return local.append(stream, frame, Publication.NONE);
@@ -95,6 +97,8 @@ public final class FallbackStreamStore implements StreamStore {
                 failed(e);
             } catch (StreamException e) {
                 failed(e);
+            } catch (RuntimeException e) {
+                failed(unexpected(e)); // a client library's own fault is the store's fault, not the chat's
             }
         }
         List<Appended> out = new java.util.ArrayList<>(batch.size());
@@ -115,6 +119,8 @@ public final class FallbackStreamStore implements StreamStore {
                 return r;
             } catch (StreamException e) {
                 failed(e);
+            } catch (RuntimeException e) {
+                failed(unexpected(e)); // a client library's own fault is the store's fault, not the chat's
             }
         }
         return local.after(stream, afterOffset);
@@ -146,6 +152,9 @@ public final class FallbackStreamStore implements StreamStore {
             return r;
         } catch (StreamException e) {
             failed(e);
+            return null;
+        } catch (RuntimeException e) {
+            failed(unexpected(e));
             return null;
         }
     }
@@ -194,6 +203,10 @@ public final class FallbackStreamStore implements StreamStore {
             }
             LOG.log(Level.INFO, "stream_store_up: streams continue in the shared store''s epochs");
         }
+    }
+
+    private static StreamException unexpected(RuntimeException e) {
+        return new StreamException(e.toString(), e);
     }
 
     private void failed(StreamException e) {

@@ -152,6 +152,7 @@ public final class RedisStreamStore implements StreamStore {
         List<Response<Object>> replies = new ArrayList<>(batch.size());
         List<List<String>> keys = new ArrayList<>(batch.size());
         List<List<String>> args = new ArrayList<>(batch.size());
+        RuntimeException failure = null;
         try {
             pipelined(pipeline -> {
                 for (Append a : batch) {
@@ -160,37 +161,44 @@ public final class RedisStreamStore implements StreamStore {
                     replies.add(pipeline.evalsha(APPEND_SHA, keys.get(keys.size() - 1), args.get(args.size() - 1)));
                 }
             });
-            List<Appended> out = new ArrayList<>(batch.size());
-            RuntimeException failure = null;
-            for (int i = 0; i < batch.size(); i++) {
+        } catch (RuntimeException e) {
+            // JedisException from a connection; a cluster pipeline whose node could not be reached
+            // also fails its sync with a NullPointerException (Jedis 8.0.2, MultiNodePipelineBase).
+            // The other nodes' replies may be there: each is looked at below.
+            failure = e;
+        }
+        List<Appended> out = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            try {
+                if (i >= replies.size()) {
+                    throw new IllegalStateException("not sent");
+                }
+                Object reply;
                 try {
-                    Object reply;
-                    try {
-                        reply = replies.get(i).get();
-                    } catch (JedisNoScriptException e) {
-                        reply = redis.get().eval(APPEND, keys.get(i), args.get(i));
-                    }
-                    out.add(appended((List<?>) reply));
-                } catch (JedisException | IllegalStateException e) {
-                    // A cluster pipeline whose node was gone leaves that node's replies unset
-                    // (IllegalStateException) and still has the other nodes' answers.
-                    out.add(null);
+                    reply = replies.get(i).get();
+                } catch (JedisNoScriptException e) {
+                    reply = redis.get().eval(APPEND, keys.get(i), args.get(i));
+                }
+                out.add(appended((List<?>) reply));
+            } catch (JedisException | IllegalStateException | ClassCastException e) {
+                // A reply never read (its node was gone, the connection broke) is unset:
+                // IllegalStateException. The others' answers stand.
+                out.add(null);
+                if (failure == null) {
                     failure = e;
                 }
             }
-            if (failure != null) {
-                redis.refreshSlots();
-                long made = out.stream().filter(java.util.Objects::nonNull).count();
-                String why = "append of " + (batch.size() - made) + " of " + batch.size() + ": " + failure.getMessage();
-                if (made == 0) {
-                    throw new StreamException(why, failure);
-                }
-                throw new PartialAppend(why, out, failure);
-            }
-            return out;
-        } catch (JedisException | ClassCastException | IllegalStateException e) {
-            throw new StreamException("append of " + batch.size() + ": " + e.getMessage(), e);
         }
+        if (failure != null) {
+            redis.refreshSlots();
+            long made = out.stream().filter(java.util.Objects::nonNull).count();
+            String why = "append of " + (batch.size() - made) + " of " + batch.size() + ": " + failure;
+            if (made == 0) {
+                throw new StreamException(why, failure);
+            }
+            throw new PartialAppend(why, out, failure);
+        }
+        return out;
     }
 
     /** Runs {@code commands} on a pipeline and syncs it once (see {@link LazyClient#pipelined}). */
