@@ -97,7 +97,8 @@ public class ClusterBus implements FanOut {
         publishFailures = metrics.counter("cluster_publish_failures");
         received = metrics.counter("cluster_received");
         resubscribes = metrics.counter("cluster_resubscribes");
-        bus = new RedisBus(target.get(), settings.clusterChannel(), new Events(), appThreads());
+        bus = new RedisBus(target.get(), settings.clusterChannel(), jsonb.toJson(Envelope.heartbeat(node)), new Events(),
+                appThreads());
         relay.attach(bus);
         metrics.gauge("cluster_bus_up", this, b -> b.bus.up() ? 1 : 0);
         metrics.gauge("cluster_publish_queue", this, b -> b.bus.queued());

@@ -15,7 +15,7 @@ import jakarta.json.bind.annotation.JsonbPropertyOrder;
  * ({@link Relay#roomHead}, {@link Relay#broadcastHead}), followed by a line break, and the script
  * adds {@code epoch offset frame} (the frame as it is, not escaped into JSON).
  *
- * @param kind   {@link #ROOM}, {@link #BROADCAST} or {@link #DELIVERED}
+ * @param kind   {@link #ROOM}, {@link #BROADCAST}, {@link #DELIVERED} or {@link #HEARTBEAT}
  * @param origin node id of the publisher
  * @param room   the room, for {@link #ROOM}
  * @param frame  the client frame as JSON text, for {@link #ROOM} and {@link #BROADCAST}
@@ -35,6 +35,12 @@ public record Envelope(String kind, String origin, String room, String frame, St
     public static final String BROADCAST = "broadcast";
     /** How many sessions of one instance a broadcast was handed to. */
     public static final String DELIVERED = "delivered";
+    /** A bus's proof that its subscription still hears the channel; every other instance ignores it. */
+    public static final String HEARTBEAT = "heartbeat";
+
+    static Envelope heartbeat(String origin) {
+        return new Envelope(HEARTBEAT, origin, null, null, null, null, 0, null, 0);
+    }
 
     static Envelope delivered(String origin, String to, String id, int count) {
         return new Envelope(DELIVERED, origin, null, null, id, to, count, null, 0);

@@ -172,6 +172,9 @@ final class Relay {
                 }
                 return false;
             }
+            case Envelope.HEARTBEAT -> {
+                return false; // another bus watching its own subscription
+            }
             default -> {
                 LOG.log(Level.FINE, "ignored cluster message of unknown kind {0}", e.kind());
                 return false;
