@@ -92,7 +92,7 @@ public class ClusterBus implements FanOut {
             public int toAll(String epoch, long offset, String frame) {
                 return streams.arrived(StreamDelivery.BROADCAST, epoch, offset, frame);
             }
-        }, jsonb);
+        }, jsonb, target.get().mode() != RedisTarget.Mode.CLUSTER, RedisBus.heartbeatEvery(settings.redisTimeout()).multipliedBy(3));
         published = metrics.counter("cluster_published");
         publishFailures = metrics.counter("cluster_publish_failures");
         received = metrics.counter("cluster_received");

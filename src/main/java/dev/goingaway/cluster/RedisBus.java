@@ -119,7 +119,7 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
         Duration timeout = target.timeout();
         this.listener = listener;
         int millis = (int) Math.max(1, timeout.toMillis());
-        this.pingMillis = Math.max(1_000, millis);
+        this.pingMillis = heartbeatEvery(timeout).toMillis();
         this.deadNanos = TimeUnit.MILLISECONDS.toNanos(2 * pingMillis + millis);
         this.publisher = threads.newThread(this::publishLoop);
         this.publisher.setName("goingaway-bus-publisher");
@@ -133,6 +133,11 @@ final class RedisBus implements Relay.Transport, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** How often the watchdog publishes its heartbeat: every second, or every {@code timeout} if longer. */
+    static Duration heartbeatEvery(Duration timeout) {
+        return Duration.ofMillis(Math.max(1_000, timeout.toMillis()));
     }
 
     void start() {

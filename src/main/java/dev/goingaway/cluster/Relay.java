@@ -22,6 +22,7 @@ final class Relay {
 
     private static final Logger LOG = Logger.getLogger(Relay.class.getName());
 
+
     /** This instance's connections. */
     interface Local {
         /** A room message another instance appended; returns how many connections here got it. */
@@ -53,9 +54,24 @@ final class Relay {
     private final Local local;
     private final Jsonb jsonb;
     private final Map<String, Replies> pending = new ConcurrentHashMap<>();
+    /** Other nodes heard on the channel, and when last ({@link System#nanoTime()}). */
+    private final Map<String, Long> peers = new ConcurrentHashMap<>();
+    /**
+     * Whether a PUBLISH's count is every subscriber of the channel. Not on a Redis Cluster: there
+     * it counts the subscribers of the node that ran it; the others are found by their heartbeats.
+     */
+    private final boolean publishCountsAll;
+    /** A node not heard for this long is gone (each bus publishes a heartbeat every watchdog round). */
+    private final long peerTtlNanos;
     private volatile Transport transport;
 
     Relay(String node, Local local, Jsonb jsonb) {
+        this(node, local, jsonb, true, Duration.ofSeconds(3));
+    }
+
+    Relay(String node, Local local, Jsonb jsonb, boolean publishCountsAll, Duration peerTtl) {
+        this.publishCountsAll = publishCountsAll;
+        this.peerTtlNanos = peerTtl.toNanos();
         this.node = node;
         this.ownPrefix = "{\"origin\":" + jsonb.toJson(node) + ",";
         this.local = local;
@@ -68,6 +84,13 @@ final class Relay {
 
     String node() {
         return node;
+    }
+
+    /** How many other nodes were heard on the channel lately (three heartbeat rounds). */
+    int peers() {
+        long now = System.nanoTime();
+        peers.values().removeIf(at -> now - at > peerTtlNanos);
+        return peers.size();
     }
 
     /**
@@ -90,8 +113,10 @@ final class Relay {
     /**
      * Waits, at most {@code wait}, for the other instances to say how many connections each
      * handed the broadcast {@code id} to. {@code receivers} is what its PUBLISH counted (this
-     * instance's own subscription included; negative when it was not published). Returns the
-     * connections counted on other instances (a lower bound if one did not answer in time).
+     * instance's own subscription included; negative when it was not published); on a Redis
+     * Cluster, the other instances heard lately (their heartbeats) are waited for instead.
+     * Returns the connections counted on other instances (a lower bound if one did not answer in
+     * time).
      */
     int awaitReplies(String id, long receivers, Duration wait) {
         Replies replies = pending.get(id);
@@ -99,7 +124,7 @@ final class Relay {
             if (replies == null || receivers < 0) {
                 return 0;
             }
-            int others = (int) Math.max(0, receivers - (transport.subscribed() ? 1 : 0));
+            int others = publishCountsAll ? (int) Math.max(0, receivers - (transport.subscribed() ? 1 : 0)) : peers();
             try {
                 if (others > 0 && !replies.arrived().tryAcquire(others, wait.toMillis(), TimeUnit.MILLISECONDS)) {
                     LOG.log(Level.WARNING, "broadcast: {0} of {1} other instances answered within {2} ms",
@@ -150,6 +175,9 @@ final class Relay {
         }
         if (e == null || e.kind() == null || node.equals(e.origin())) {
             return false;
+        }
+        if (e.origin() != null) {
+            peers.put(e.origin(), System.nanoTime());
         }
         switch (e.kind()) {
             case Envelope.ROOM -> {

@@ -64,11 +64,17 @@ class RedisBusTest {
         final RedisBus bus;
 
         Node(String name, int sessions) throws InterruptedException {
+            this(name, sessions, true);
+        }
+
+        /** {@code publishCountsAll} false: count the other nodes by their heartbeats, as on a Redis Cluster. */
+        Node(String name, int sessions, boolean publishCountsAll) throws InterruptedException {
             this.name = name;
             this.sessions = sessions;
-            relay = new Relay(name + "#" + UUID.randomUUID().toString().substring(0, 4), this, jsonb);
+            String node = name + "#" + UUID.randomUUID().toString().substring(0, 4);
+            relay = new Relay(node, this, jsonb, publishCountsAll, Duration.ofSeconds(3));
             bus = new RedisBus(RedisTarget.single(RedisUrl.parse(redis.url()), Duration.ofMillis(500)), channel,
-                    "{\"origin\":\"" + name + "\",\"kind\":\"heartbeat\"}", this, Thread::new);
+                    jsonb.toJson(Envelope.heartbeat(node)), this, Thread::new);
             relay.attach(bus);
             bus.start();
             assertTrue(bus.awaitSubscribed(WAIT), name + " subscribed");
@@ -244,5 +250,23 @@ class RedisBusTest {
             assertEquals(0, n.resubscribed.get(), n.name + " kept its subscription");
             assertEquals(0, n.downs.get(), n.name + " never reported down");
         }
+    }
+
+    /**
+     * On a Redis Cluster a PUBLISH counts only the subscribers of the node that ran it: a
+     * broadcast then waits for the instances heard on the channel (their heartbeats) instead.
+     */
+    @Test
+    void withoutACountFromPublishABroadcastWaitsForTheInstancesHeardOnTheChannel() throws Exception {
+        Node a = new Node("ca", 2, false);
+        Node b = new Node("cb", 7, false);
+        Node c = new Node("cc", 5, false);
+        Await.until("a has heard b's and c's heartbeats", WAIT, () -> a.relay.peers() == 2);
+        AtomicInteger delivered = new AtomicInteger(2);
+        String id = UUID.randomUUID().toString();
+        store.append("broadcast", new Framing("cluster notice#", ""), new StreamStore.Publication(channel, a.relay.broadcastHead(id, delivered)));
+        int remote = a.relay.awaitReplies(id, 1, Duration.ofSeconds(5)); // what a node of a cluster might count
+        assertEquals(12, remote, "b's 7 and c's 5 sessions are counted although PUBLISH said 1");
+        assertEquals(14, delivered.get());
     }
 }
