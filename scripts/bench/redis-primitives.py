@@ -5,7 +5,10 @@
            two subscribers on different nodes), SPUBLISH on the channel's own shard: 300-byte
            messages pipelined 500 at a time, messages per second reaching each of 2 subscribers;
   script   the stream append script with and without its primary check (INFO replication inside
-           the script): pipelined EVALs per second against one node.
+           the script): pipelined EVALs per second against one node;
+  wait     a batch of 250 session totals (HSET + PEXPIRE each, one pipeline) on a primary with one
+           replica, with and without a trailing WAIT 1 100 (what the totals do on Sentinel):
+           milliseconds per batch.
 
 Three rounds each, medians printed. A raw RESP client in Python: at these rates the client is the
 limit, so read the numbers as ratios within one run.
@@ -89,6 +92,25 @@ redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], offset .. '-0', 'f', frame)
 redis.call('PEXPIRE', KEYS[1], ARGV[5]); redis.call('PEXPIRE', KEYS[2], ARGV[5])
 return {epoch, offset, frame, 0}"""
 
+def waits(port, batches=200, batch=250):
+    r = R(port)
+    res = {}
+    for rnd in range(3):
+        for name, tail in (('without WAIT', []), ('with WAIT 1', [enc('WAIT', '1', '100')])):
+            t = time.time()
+            for b in range(batches):
+                cmds = []
+                for i in range(batch):
+                    key = 'goingaway:session:%d-%d' % (b, i)
+                    cmds.append(enc('HSET', key, 'total', str(i), 'recent', '["a","b"]'))
+                    cmds.append(enc('PEXPIRE', key, '86400000'))
+                r.s.sendall(b''.join(cmds + tail))
+                for i in range(len(cmds) + len(tail)):
+                    r.read()
+            res.setdefault(name, []).append((time.time() - t) * 1000 / batches)
+    for k, v in res.items():
+        print('wait   %-14s %s ms per batch of 250 totals (median %.2f)' % (k, ['%.2f' % x for x in v], sorted(v)[1]))
+
 def scripts(port, n=20000, batch=250):
     r = R(port)
     res = {}
@@ -120,6 +142,13 @@ try:
         time.sleep(0.1)
     R(one).cmd('PING')
     scripts(one)
+    primary = free(); start(primary); replica = free(); start(replica)
+    R(primary).cmd('CONFIG', 'SET', 'repl-diskless-sync-delay', '0')
+    R(replica).cmd('REPLICAOF', '127.0.0.1', str(primary))
+    deadline = time.time() + 30
+    while time.time() < deadline and 'master_link_status:up' not in R(replica).cmd('INFO', 'replication'):
+        time.sleep(0.05)
+    waits(primary)
     ch='goingaway:fanout'
     slot=int(rs[0].cmd('CLUSTER','KEYSLOT',ch)); owner=ports[min(slot//per,2)]
     others=[p for p in ports if p!=owner]
