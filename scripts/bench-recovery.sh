@@ -28,18 +28,7 @@ if [ -z "${BASE_WAR:-}" ] || [ ! -f "$BASE_WAR" ]; then
   exit 2
 fi
 BASE_WAR=$(cd "$(dirname "$BASE_WAR")" && pwd)/$(basename "$BASE_WAR")
-if [ ! -x target/liberty/wlp/bin/server ] || [ ! -f target/goingaway.war ]; then
-  ./mvnw -B -q -ntp -DskipTests package liberty:create
-fi
-redis=target/bench/redis-server
-if [ ! -x "$redis" ]; then
-  mkdir -p target/bench
-  jar=$(find ~/.m2/repository/org/signal/embedded-redis -name 'embedded-redis-*.jar' | head -1)
-  [ -n "$jar" ] || ./mvnw -B -q -ntp dependency:get -Dartifact=org.signal:embedded-redis:0.9.1
-  jar=$(find ~/.m2/repository/org/signal/embedded-redis -name 'embedded-redis-*.jar' | head -1)
-  unzip -p "$jar" redis-server-7.0.15-linux-amd64 > "$redis" && chmod +x "$redis"
-fi
-(cd scripts/bench && npm ci --no-audit --no-fund --silent)
+. scripts/bench/prepare.sh
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(java -version 2>&1 | head -1)"
 echo "head: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src pom.xml liberty || echo ' (+ uncommitted changes)')"
 node scripts/bench/recovery-bench.js target/liberty/wlp liberty/config "$redis" \

@@ -28,17 +28,6 @@
 # Liberty if they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x target/liberty/wlp/bin/server ] || [ ! -f target/goingaway.war ]; then
-  ./mvnw -B -q -ntp -DskipTests package liberty:create
-fi
-redis=target/bench/redis-server
-if [ ! -x "$redis" ]; then
-  mkdir -p target/bench
-  jar=$(find ~/.m2/repository/org/signal/embedded-redis -name 'embedded-redis-*.jar' | head -1)
-  [ -n "$jar" ] || ./mvnw -B -q -ntp dependency:get -Dartifact=org.signal:embedded-redis:0.9.1
-  jar=$(find ~/.m2/repository/org/signal/embedded-redis -name 'embedded-redis-*.jar' | head -1)
-  unzip -p "$jar" redis-server-7.0.15-linux-amd64 > "$redis" && chmod +x "$redis"
-fi
-(cd scripts/bench && npm ci --no-audit --no-fund --silent)
+. scripts/bench/prepare.sh
 echo "head: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src pom.xml liberty || echo ' (+ uncommitted changes)')"
 node scripts/bench/redis-bench.js target/liberty/wlp liberty/config "$redis" --war target/goingaway.war "$@"
