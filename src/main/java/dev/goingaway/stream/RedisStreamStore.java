@@ -39,7 +39,10 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * Redis that started it ({@code gen}), and a script that runs on a Redis with another id (a
  * replica promoted by a failover, a restart) starts a new epoch. A promoted replica may lack the
  * last writes its primary acknowledged; offsets it would hand out again could name other
- * messages than the ones clients already have, so none of the old epoch's offsets is trusted. Reading is one script too, so the epoch, the top and the entries
+ * messages than the ones clients already have, so none of the old epoch's offsets is trusted.
+ * A meta hash without {@code gen} (written before this rule, by an instance of the previous
+ * version during a rolling upgrade) adopts the id of the Redis it is on and keeps its epoch, so
+ * an upgrade does not cost every resume its recovery. Reading is one script too, so the epoch, the top and the entries
  * come from one moment; reading a stream that does not exist (never written, or expired) starts
  * it, empty, in a new epoch, so a client always has a position to resume from.
  */
@@ -49,10 +52,12 @@ public final class RedisStreamStore implements StreamStore {
             local gen = string.match(redis.call('INFO', 'replication'), 'master_replid:(%w+)')
             local meta = redis.call('HMGET', KEYS[1], 'epoch', 'gen')
             local epoch = meta[1]
-            if not epoch or meta[2] ~= gen then
+            if not epoch or (meta[2] and meta[2] ~= gen) then
               epoch = ARGV[1]
               redis.call('DEL', KEYS[2])
               redis.call('HSET', KEYS[1], 'epoch', epoch, 'top', 0, 'gen', gen)
+            elseif not meta[2] then
+              redis.call('HSET', KEYS[1], 'gen', gen)
             end
             local offset = redis.call('HINCRBY', KEYS[1], 'top', 1)
             local frame = ARGV[2] .. offset .. ARGV[3]
@@ -69,11 +74,14 @@ public final class RedisStreamStore implements StreamStore {
     static final String AFTER = """
             local gen = string.match(redis.call('INFO', 'replication'), 'master_replid:(%w+)')
             local meta = redis.call('HMGET', KEYS[1], 'epoch', 'top', 'gen')
-            if not meta[1] or meta[3] ~= gen then
+            if not meta[1] or (meta[3] and meta[3] ~= gen) then
               redis.call('DEL', KEYS[2])
               redis.call('HSET', KEYS[1], 'epoch', ARGV[2], 'top', 0, 'gen', gen)
               redis.call('PEXPIRE', KEYS[1], ARGV[3])
               return {ARGV[2], 0, {}}
+            end
+            if not meta[3] then
+              redis.call('HSET', KEYS[1], 'gen', gen)
             end
             local entries = redis.call('XRANGE', KEYS[2], '(' .. ARGV[1] .. '-0', '+')
             return {meta[1], tonumber(meta[2]), entries}

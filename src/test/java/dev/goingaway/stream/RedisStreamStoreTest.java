@@ -235,4 +235,28 @@ class RedisStreamStoreTest {
             }
         }
     }
+
+    /**
+     * A stream written by the previous version (its meta hash has no {@code gen}) keeps its epoch
+     * and numbering when this version appends to it or reads it: a rolling upgrade does not cost
+     * every resume its recovery. It adopts the primary's id, so a later failover still starts anew.
+     */
+    @Test
+    void aStreamOfThePreviousVersionKeepsItsEpochAndAdoptsThePrimary() throws Exception {
+        try (Jedis admin = redis.client()) {
+            String meta = "goingaway:{stream:room:upgraded}:meta";
+            String log = "goingaway:{stream:room:upgraded}:log";
+            admin.hset(meta, java.util.Map.of("epoch", "0ld0e0c1", "top", "2"));
+            admin.xadd(log, new redis.clients.jedis.StreamEntryID(1, 0), java.util.Map.of("f", "{\"offset\":1}"));
+            admin.xadd(log, new redis.clients.jedis.StreamEntryID(2, 0), java.util.Map.of("f", "{\"offset\":2}"));
+
+            Range read = store.after("room:upgraded", 1);
+            assertEquals("0ld0e0c1", read.epoch(), "the read keeps the epoch");
+            assertEquals(List.of(2L), read.entries().stream().map(Entry::offset).toList(), "and the history");
+            StreamStore.Appended next = store.append("room:upgraded", message("after the upgrade"), StreamStore.Publication.NONE);
+            assertEquals("0ld0e0c1", next.epoch());
+            assertEquals(3, next.offset(), "numbering goes on");
+            assertNotNull(admin.hget(meta, "gen"), "the primary's id is adopted");
+        }
+    }
 }
